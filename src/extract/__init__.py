@@ -1,0 +1,44 @@
+"""extract: Chinese news articles -> validated, tidy tables of facts.
+
+>>> import extract
+>>> r = extract.extract_text("2025年，分局共破获刑事案件398起，同比下降8.2%。")
+>>> [(m.text, m.value, m.unit) for m in r.metrics]
+[('398起', 398.0, '起'), ('8.2%', 8.2, '%')]
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from pathlib import Path
+
+from .load import decode, load_file
+from .pipeline import Result, extract_document
+from .records import DateMention, Document, Metric, Reject
+from .rules import RuleError, RuleSet, default_rules, load_rules
+from .runner import RunSummary, run
+from .tables import read, read_metadata
+
+__all__ = [
+    "extract_text", "extract_file", "run", "read", "read_metadata", "load_rules",
+    "default_rules", "Result", "RunSummary", "Metric", "DateMention", "Document", "Reject",
+    "RuleSet", "RuleError", "__version__",
+]
+
+
+def extract_text(text: str, name: str | None = None, *, rules: RuleSet | None = None,
+                 tokenizer=None) -> Result:
+    """Extract the facts of one article given as a string (offsets index into ``text``)."""
+    import hashlib
+
+    rules = rules or default_rules()
+    doc_id = name or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return extract_document(text, doc_id, rules, tokenizer)
+
+
+def extract_file(path: str | Path, *, rules: RuleSet | None = None, tokenizer=None) -> Result:
+    """Extract the facts of one article file (decoded as ``extract run`` does)."""
+    from .runner import process_file
+
+    p = Path(path)
+    return process_file(p, p.name, rules or default_rules(), tokenizer)

@@ -1,0 +1,156 @@
+"""Find quantities in clean text and resolve them: value, unit, kind, qualifier, change.
+
+Find the span first (one regex built from rules/quantity.toml and rules/units.toml), then resolve
+its value; the surface stays beside the value. Traps (rules/traps.toml) and date spans block
+quantities that are names, ordinals, slogans or furniture rather than reported figures.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import regex
+
+from .normalize import NormText
+from .numbers import CN_PLACES, CN_SCALES, parse_number
+from .rules import REGEX_TIMEOUT, RuleSet
+
+_LIST_JOINERS = regex.compile(r"\s*(?:、|和|及|以及|与|，和|,)\s*")
+_SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A quantity found in the clean text (offsets into ``NormText.clean``)."""
+
+    start: int
+    end: int
+    value: float
+    unit: str | None
+    unit_surface: str | None
+    kind: str
+    qualifier: str
+    change: str | None
+    basis: str | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A clean-text span that no quantity may overlap, and the rule that says so."""
+
+    start: int
+    end: int
+    rule: str
+
+
+def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
+    """Every trap and furniture-region match in the clean text, sorted by start."""
+    out: list[Blocked] = []
+    for trap in rules.traps:
+        for m in trap.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
+            if m.end() > m.start():
+                out.append(Blocked(m.start(), m.end(), trap.id))
+    n = len(clean)
+    for region in rules.regions:
+        for m in region.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
+            if n and m.start() / n >= region.min_position:
+                out.append(Blocked(m.start(), n, region.id))
+                break
+    out.sort(key=lambda b: (b.start, b.end))
+    return out
+
+
+class SpanIndex:
+    """Answers "does [s, e) overlap a blocked span?" quickly."""
+
+    def __init__(self, spans: list[Blocked]):
+        self.spans = sorted(spans, key=lambda b: (b.start, b.end))
+        self.starts = [b.start for b in self.spans]
+        # running maximum of ends lets us stop scanning left early
+        self.max_end: list[int] = []
+        best = -1
+        for b in self.spans:
+            best = max(best, b.end)
+            self.max_end.append(best)
+
+    def overlap(self, s: int, e: int) -> Blocked | None:
+        i = bisect.bisect_left(self.starts, e) - 1
+        while i >= 0 and self.max_end[i] > s:
+            b = self.spans[i]
+            if b.end > s and b.start < e:
+                return b
+            i -= 1
+        return None
+
+
+def _qualifier(m: regex.Match, rules: RuleSet) -> str:
+    for group, table in (("pre", rules.hedge_prefix), ("h1", rules.hedge_inner),
+                         ("h2", rules.hedge_inner), ("post", rules.hedge_suffix)):
+        word = m.group(group)
+        if word:
+            return table[word]
+    return "exact"
+
+
+def _value(m: regex.Match) -> float | None:
+    """The numeral's value before unit factors; None where the match is not a number."""
+    if m.group("ar"):
+        return parse_number(m.group("ar") + (m.group("sc") or ""))
+    if m.group("pct"):
+        return parse_number(m.group("pct"))
+    cn = m.group("cn")
+    if cn and all(ch in _SCALE_ONLY for ch in cn):
+        # a bare 百/千/万/亿 is a number only when hedged or money: 近亿元, 超千万元, 百余人
+        if not (m.group("pre") or m.group("h2") or (m.group("unit") == "元")):
+            return None
+    return parse_number(cn)
+
+
+def _change(clean: str, start: int, rules: RuleSet) -> tuple[str | None, str | None]:
+    window = clean[max(0, start - 16):start]
+    m = rules.change_before.search(window, timeout=REGEX_TIMEOUT)
+    if not m:
+        return None, None
+    verb = m.group("verb") or m.group("verb2")
+    return rules.change_words[verb], m.group("basis")
+
+
+def find_quantities(clean: str, rules: RuleSet, blocked: SpanIndex) -> list[Quantity]:
+    """All quantities with a unit in ``clean``, in order, minus the blocked ones."""
+    out: list[Quantity] = []
+    for m in rules.quantity.finditer(clean, timeout=REGEX_TIMEOUT):
+        surface = m.group("unit")
+        is_pct_word = bool(m.group("pct"))
+        if not surface and not is_pct_word:
+            continue
+        start = m.start("pre") if m.group("pre") else m.start("num")
+        end = m.end()
+        if blocked.overlap(start, end):
+            continue
+        try:
+            raw_value = _value(m)
+        except ValueError:
+            continue
+        if raw_value is None:
+            continue
+        if surface:
+            u = rules.units[surface]
+            if u.max_value is not None and raw_value > u.max_value:
+                continue
+            value, unit, kind = raw_value * u.factor, u.canonical, u.kind
+        else:
+            value, unit, kind = raw_value, "%", "percent"
+        change, basis = _change(clean, start, rules)
+        if change is None and out:
+            prev = out[-1]
+            gap = clean[prev.end:start]
+            if prev.change and prev.kind == kind and _LIST_JOINERS.fullmatch(gap):
+                change, basis = prev.change, prev.basis  # 同比分别下降6.12%、17.40%
+        out.append(Quantity(
+            start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
+            kind=kind, qualifier=_qualifier(m, rules), change=change, basis=basis,
+            rule=f"quantity.{kind}",
+        ))
+    return out

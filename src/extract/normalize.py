@@ -1,0 +1,140 @@
+"""Raw article text -> a clean string plus, for every clean character, its index in the raw text.
+
+What it does, and why:
+
+* Characters are folded one for one (so no offset ever shifts): full-width digits, Latin letters,
+  ``％ ． ＋ － ／`` become ASCII; traditional characters become simplified (億 -> 亿, 餘 -> 余) from a
+  table in rules/. Chinese punctuation (，。：) is kept: extractors accept both kinds. The whole
+  text is never NFKC-normalised (that changes lengths and turns ， into ',').
+* Layout spaces are removed: PDF and newspaper layouts put spaces between every character
+  ("2 0 2 1 年 度", "国 家 反 诈"). A space survives only between two Latin words, or between two
+  multi-digit numbers ("12 34" stays two numbers, "2 0 2 1" becomes 2021).
+* Column line breaks inside a sentence are joined ("共 计 16 万\\n\\n元" -> "共计16万元"). A break
+  stays (as one "\\n") after sentence-final punctuation, or where two or more blank lines make a
+  clear paragraph gap.
+
+>>> n = normalize("共 计 16 万\\n\\n元。")
+>>> n.clean
+'共计16万元。'
+>>> n.raw_span(2, 6)
+(4, 13)
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import Mapping
+
+import regex
+
+# One-for-one folds that do not depend on rules: full-width ASCII forms that are not used as
+# Chinese punctuation, plus the ideographic space.
+_KEEP_FULLWIDTH = set("，！？：；（）")
+_FULLWIDTH = {
+    cp: chr(cp - 0xFEE0)
+    for cp in range(0xFF01, 0xFF5F)
+    if chr(cp) not in _KEEP_FULLWIDTH
+}
+_FULLWIDTH[0x3000] = " "  # ideographic space
+_FULLWIDTH[0x00A0] = " "  # no-break space
+for _zw in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF):
+    _FULLWIDTH[_zw] = " "  # zero-width characters: treated as (removable) layout space
+
+_WS = regex.compile(r"[ \t\r\n\f\v]+")
+_SENTENCE_END = set("。！？!?；;…")
+_CLOSERS = set("”’\"'」』）)")
+
+
+def fold_table(char_map: Mapping[str, str] | None = None) -> dict[int, str]:
+    """The ``str.translate`` table used by :func:`normalize`: width folds plus ``char_map``."""
+    table = dict(_FULLWIDTH)
+    for src, dst in (char_map or {}).items():
+        if len(src) == 1 and len(dst) == 1:
+            table[ord(src)] = dst
+    return table
+
+
+_DEFAULT_TABLE = fold_table()
+
+
+@dataclass(frozen=True)
+class NormText:
+    """A clean string and the way back to the raw text it came from."""
+
+    raw: str
+    clean: str
+    index: array  # index[i] = raw position of clean[i]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a clean ``[start, end)`` to the raw ``[start, end)`` covering the same characters."""
+        if not 0 <= start < end <= len(self.clean):
+            raise ValueError(f"clean span [{start}, {end}) outside 0..{len(self.clean)}")
+        return self.index[start], self.index[end - 1] + 1
+
+    def raw_text(self, start: int, end: int) -> str:
+        """The raw surface of a clean span."""
+        rs, re_ = self.raw_span(start, end)
+        return self.raw[rs:re_]
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _keep_space(folded: str, left: int, right: int) -> bool:
+    """Whether the space run between folded[left] and folded[right] separates two real words."""
+    a, b = folded[left], folded[right]
+    if _is_latin(a) and _is_latin(b):
+        return True
+    if a.isdigit() and b.isdigit():
+        # "2 0 2 1" is one number spread out by layout; "12 34" is two numbers.
+        lone_left = left == 0 or not folded[left - 1].isdigit()
+        lone_right = right + 1 >= len(folded) or not folded[right + 1].isdigit()
+        return not (lone_left or lone_right)
+    return False
+
+
+def _is_break(folded: str, left: int, run: str) -> bool:
+    """Whether a whitespace run holding newlines ends a sentence or paragraph."""
+    if run.count("\n") >= 3:
+        return True
+    prev = folded[left]
+    if prev in _SENTENCE_END:
+        return True
+    if prev in _CLOSERS and left > 0 and folded[left - 1] in _SENTENCE_END:
+        return True
+    return False
+
+
+def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
+    """Clean ``raw`` for extraction, keeping an exact map back to it.
+
+    ``table`` is a ``str.translate`` table from :func:`fold_table` (the RuleSet carries one).
+    """
+    folded = raw.translate(table if table is not None else _DEFAULT_TABLE)
+    pieces: list[str] = []
+    index = array("l")
+    pos = 0
+    for m in _WS.finditer(folded):
+        s, e = m.span()
+        if s > pos:
+            pieces.append(folded[pos:s])
+            index.extend(range(pos, s))
+        pos = e
+        if s == 0 or e == len(folded):
+            continue  # leading / trailing whitespace
+        run = m.group()
+        if "\n" in run and _is_break(folded, s - 1, run):
+            pieces.append("\n")
+            index.append(s + run.index("\n"))
+        elif "\n" not in run and _keep_space(folded, s - 1, e):
+            pieces.append(" ")
+            index.append(s)
+        elif "\n" in run and _is_latin(folded[s - 1]) and _is_latin(folded[e]):
+            pieces.append(" ")
+            index.append(s)
+    if pos < len(folded):
+        pieces.append(folded[pos:])
+        index.extend(range(pos, len(folded)))
+    return NormText(raw=raw, clean="".join(pieces), index=index)

@@ -1,0 +1,80 @@
+"""Numerals to values: Arabic, Chinese and mixed, with scale words.
+
+Only parsing lives here; finding the span is the quantity regex's job (metrics.py).
+
+>>> parse_number("1.73亿")
+173000000.0
+>>> parse_number("三千二百")
+3200.0
+>>> parse_number("两千三百万")
+23000000.0
+>>> parse_number("千万")
+10000000.0
+>>> parse_number("1,234.5")
+1234.5
+>>> parse_number("二〇二一")
+2021.0
+>>> parse_number("十五")
+15.0
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_PLACES = {"十": 10, "百": 100, "千": 1000}
+CN_SCALES = {"万": 10_000, "亿": 100_000_000}
+CN_CHARS = set(CN_DIGITS) | set(CN_PLACES) | set(CN_SCALES)
+
+
+def parse_chinese(s: str) -> int:
+    """Value of a Chinese numeral. A bare place or scale word counts as one of it (千万 = 10^7).
+
+    Digit strings without place words are read digit by digit (二〇二一 = 2021).
+
+    >>> parse_chinese("一亿二千万"), parse_chinese("万亿"), parse_chinese("一百零五")
+    (120000000, 1000000000000, 105)
+    """
+    if not s or any(ch not in CN_CHARS for ch in s):
+        raise ValueError(f"not a Chinese numeral: {s!r}")
+    if len(s) > 1 and all(ch in CN_DIGITS for ch in s):
+        return int("".join(str(CN_DIGITS[ch]) for ch in s))
+    total = section = number = 0
+    for ch in s:
+        if ch in CN_DIGITS:
+            number = CN_DIGITS[ch]
+        elif ch in CN_PLACES:
+            section += (number or 1) * CN_PLACES[ch]
+            number = 0
+        elif ch == "万":
+            total += ((section + number) or 1) * 10_000
+            section = number = 0
+        else:  # 亿 multiplies everything before it (万亿 = 10^12)
+            total = ((total + section + number) or 1) * 100_000_000
+            section = number = 0
+    return total + section + number
+
+
+def parse_arabic(s: str) -> Decimal:
+    """Arabic digits with optional thousands separators and decimals, as an exact Decimal."""
+    try:
+        return Decimal(s.replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"not an Arabic number: {s!r}") from None
+
+
+def parse_number(s: str) -> float:
+    """Value of a numeral: Arabic (with an optional Chinese scale tail), Chinese, or 百分之 form."""
+    s = s.strip()
+    if s.startswith("百分之"):
+        return parse_number(s[3:])
+    head = s.rstrip("".join(CN_CHARS))
+    if head:
+        tail = s[len(head):]
+        value = parse_arabic(head)
+        if tail:
+            value *= parse_chinese(tail)
+        return float(value)
+    return float(parse_chinese(s))

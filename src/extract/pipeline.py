@@ -1,0 +1,116 @@
+"""One document through every stage: normalise, find dates and quantities, attribute, validate.
+
+``extract_document`` is a plain function of (text, rules, tokenizer); it touches no files. Every
+record is validated against the original text; a record that fails becomes a Reject with the
+reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from . import attribution, dates, documents
+from .metrics import Blocked, SpanIndex, find_quantities, trap_spans
+from .normalize import NormText, normalize
+from .records import DateMention, Document, Metric, Reject
+from .rules import RuleSet
+from .segment import sentences
+
+
+@dataclass
+class Result:
+    """What one article yields: its document row, metrics, dates and rejects."""
+
+    document: Document
+    metrics: list[Metric] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    text: str = ""
+
+    def to_frames(self):
+        """pandas DataFrames keyed by table name: documents, metrics, dates, rejects."""
+        from .tables import frames_from_results
+
+        return frames_from_results([self])
+
+    def __repr__(self) -> str:
+        d = self.document
+        return (f"<Result {d.doc_id!r}: {len(self.metrics)} metrics, {len(self.dates)} dates, "
+                f"{len(self.rejects)} rejects; org={d.org!r} report_year={d.report_year}>")
+
+    def _repr_html_(self) -> str:
+        from .view import result_html
+
+        return result_html(self)
+
+
+def _error(reason: str, exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "; ".join(e["msg"] for e in exc.errors())
+    return f"{reason}: {exc}"
+
+
+def _validated(model, data: dict, original: str, rejects: list[Reject]):
+    try:
+        return model.model_validate(data, context={"original": original})
+    except (ValidationError, ValueError) as exc:
+        rejects.append(Reject(
+            doc_id=data.get("doc_id", ""), start=data.get("start"), end=data.get("end"),
+            text=data.get("text"), rule=data.get("rule"), reason=_error("invalid", exc),
+        ))
+        return None
+
+
+def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
+                     path: str | None = None, sha256: str | None = None,
+                     encoding: str | None = None) -> Result:
+    """Extract every fact of one article. ``text`` is the decoded original."""
+    norm: NormText = normalize(text, rules.fold)
+    clean = norm.clean
+    sents = sentences(clean)
+    rejects: list[Reject] = []
+
+    found_dates = dates.find_dates(clean, rules)
+    blocked = trap_spans(clean, rules)
+    blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
+    quantities = find_quantities(clean, rules, SpanIndex(blocked))
+    doc_facts = documents.describe(norm, sents, found_dates, rules)
+    attributed = attribution.attribute(norm, sents, quantities, found_dates, doc_facts,
+                                       rules, tokenizer)
+
+    metrics: list[Metric] = []
+    for q, attr in zip(quantities, attributed):
+        rs, re_ = norm.raw_span(q.start, q.end)
+        rec = _validated(Metric, {
+            "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
+            "value": q.value, "unit": q.unit, "qualifier": q.qualifier, "kind": q.kind,
+            "change": q.change, "basis": q.basis, "sentence": sents.text_at(q.start),
+            "rule": q.rule, **attr,
+        }, text, rejects)
+        if rec is not None:
+            metrics.append(rec)
+
+    date_records: list[DateMention] = []
+    for d in found_dates:
+        rs, re_ = norm.raw_span(d.start, d.end)
+        rec = _validated(DateMention, {
+            "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
+            "year": d.year, "month": d.month, "day": d.day, "granularity": d.granularity,
+            "end_year": d.end_year, "end_month": d.end_month, "rule": d.rule,
+        }, text, rejects)
+        if rec is not None:
+            date_records.append(rec)
+
+    document = Document(
+        doc_id=doc_id, path=path or doc_id,
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
+        report_year=doc_facts.report_year, published=doc_facts.published, status="ok",
+        n_metrics=len(metrics), n_dates=len(date_records),
+    )
+    metrics.sort(key=lambda r: (r.start, r.end))
+    date_records.sort(key=lambda r: (r.start, r.end))
+    return Result(document, metrics, date_records, rejects, text)

@@ -1,0 +1,124 @@
+"""Typed records: what every stage produces and every table holds.
+
+Records are frozen pydantic models with ``extra="forbid"``. Offsets are ``[start, end)`` into the
+ORIGINAL decoded file text. When a record is validated with ``context={"original": text}`` the
+model also checks that ``text == original[start:end]``; records that fail are turned into
+:class:`Reject` rows by the pipeline, never dropped silently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+
+Qualifier = Literal["exact", "over", "nearly", "about", "under"]
+Kind = Literal["count", "money", "percent", "percent_point", "weight", "duration", "other"]
+Change = Literal["increase", "decrease"]
+Granularity = Literal["year", "half", "quarter", "season", "month", "day", "range"]
+Scope = Literal["total", "part"]
+
+QUALIFIERS: tuple[str, ...] = Qualifier.__args__  # type: ignore[attr-defined]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+
+
+class _Span(BaseModel):
+    """A span of the original text. Subclasses add what was found there."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    rule: str
+
+    @model_validator(mode="after")
+    def _check_span(self, info: ValidationInfo) -> "_Span":
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"bad span [{self.start}, {self.end})")
+        original = (info.context or {}).get("original") if info else None
+        if original is not None and original[self.start : self.end] != self.text:
+            raise ValueError(
+                f"text {self.text!r} != original[{self.start}:{self.end}] "
+                f"{original[self.start:self.end]!r}"
+            )
+        return self
+
+
+class Metric(_Span):
+    """One quantity the article reports: value, unit and what it counts."""
+
+    value: float
+    unit: str | None
+    qualifier: Qualifier = "exact"
+    kind: Kind = "count"
+    change: Change | None = None
+    basis: str | None = None
+    metric: str | None = None
+    label: str | None = None
+    period: int | None = None
+    scope: Scope = "total"
+    sentence: str = ""
+
+    @model_validator(mode="after")
+    def _check_value(self) -> "Metric":
+        if not self.value >= 0 or self.value != self.value or self.value == float("inf"):
+            raise ValueError(f"value must be a finite number >= 0, got {self.value}")
+        return self
+
+
+class DateMention(_Span):
+    """A date expression resolved to year/month/day where the article allows."""
+
+    year: int | None = None
+    month: int | None = None
+    day: int | None = None
+    granularity: Granularity
+    end_year: int | None = None
+    end_month: int | None = None
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> "DateMention":
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"month out of range: {self.month}")
+        if self.end_month is not None and not 1 <= self.end_month <= 12:
+            raise ValueError(f"end_month out of range: {self.end_month}")
+        if self.day is not None and not 1 <= self.day <= 31:
+            raise ValueError(f"day out of range: {self.day}")
+        if self.year is not None and not 1900 <= self.year <= 2100:
+            raise ValueError(f"year out of range: {self.year}")
+        return self
+
+
+class Reject(BaseModel):
+    """A record that failed validation, kept with the reason."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_id: str
+    start: int | None
+    end: int | None
+    text: str | None
+    rule: str | None
+    reason: str
+
+
+class Document(BaseModel):
+    """One input file: where it came from, what it is, and whether it was processed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_id: str
+    path: str
+    sha256: str
+    n_chars: int = 0
+    encoding: str | None = None
+    title: str | None = None
+    org: str | None = None
+    report_year: int | None = None
+    published: str | None = None
+    status: Literal["ok", "error"] = "ok"
+    error: str | None = None
+    n_metrics: int = 0
+    n_dates: int = 0

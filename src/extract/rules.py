@@ -1,0 +1,352 @@
+"""Load rules/ into a frozen, validated :class:`RuleSet`.
+
+Rules are data: TOML files with ids and examples, validated when loaded. A bad file raises
+:class:`RuleError` naming the file, the rule and the problem. Regexes are composed from the named
+fragments of quantity.toml (``{arabic}``, ``{cn_char}``) and word lists are joined longest first.
+The RuleSet is immutable and passed to every stage; :func:`default_rules` caches the shipped one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import regex
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .normalize import fold_table
+from .records import KINDS
+
+# Every pattern a rule author writes runs under this time limit (seconds per call), so a
+# pathological input cannot hang a batch.
+REGEX_TIMEOUT = 2.0
+
+_RULE_FILES = ("quantity.toml", "units.toml", "changes.toml", "traps.toml", "metrics.toml",
+               "dates.toml", "documents.toml", "lexicon.txt", "tradsimp.tsv")
+
+
+class RuleError(ValueError):
+    """A rules file is missing or malformed. The message names the file, rule and problem."""
+
+
+def rules_dir() -> Path:
+    """Where the shipped rules are: inside the installed package, else the repository's rules/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent.parent / "rules"):
+        if (candidate / "units.toml").is_file():
+            return candidate
+    raise RuleError(f"no rules folder found next to {here} (looked for rules/units.toml)")
+
+
+# --- schemas of the rule files -------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitRule(_Strict):
+    surface: str = Field(min_length=1)
+    unit: str | None = None
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    factor: float = 1.0
+    max_value: float | None = None
+    not_before: str | None = None
+
+    @property
+    def canonical(self) -> str:
+        return self.unit or self.surface
+
+
+class HedgeLists(_Strict):
+    over: list[str] = []
+    nearly: list[str] = []
+    about: list[str] = []
+    under: list[str] = []
+
+
+class QuantityFile(_Strict):
+    fragments: dict[str, str]
+    hedges: dict[Literal["prefix", "inner", "suffix"], HedgeLists]
+
+
+class UnitsFile(_Strict):
+    unit: list[UnitRule]
+
+
+class Direction(_Strict):
+    increase: list[str] = []
+    decrease: list[str] = []
+
+
+class ChangesFile(_Strict):
+    basis: list[str]
+    between: list[str] = []
+    increase: list[str]
+    decrease: list[str]
+    basis_only: Direction = Direction()
+
+
+class TrapRule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.]*$")
+    why: str
+    pattern: str
+    examples: list[str] = []
+    counter_examples: list[str] = []
+
+
+class RegionRule(TrapRule):
+    min_position: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class TrapsFile(_Strict):
+    trap: list[TrapRule]
+    region: list[RegionRule] = []
+
+
+# --- the compiled rule set -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Trap:
+    id: str
+    why: str
+    pattern: regex.Pattern
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    min_position: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a RuleSet is a value you pass around
+class RuleSet:
+    """Everything the extractors need, validated and compiled. Immutable; pass it in."""
+
+    directory: Path
+    fingerprint: str
+    fragments: dict[str, str]
+    units: dict[str, UnitRule]            # by surface
+    quantity: regex.Pattern               # one match = one quantity candidate
+    hedge_prefix: dict[str, str]          # word -> qualifier
+    hedge_inner: dict[str, str]
+    hedge_suffix: dict[str, str]
+    change_basis: tuple[str, ...]
+    change_before: regex.Pattern          # matched backwards from a quantity: see metrics.py
+    change_words: dict[str, str]          # verb -> increase/decrease
+    traps: tuple[Trap, ...]
+    regions: tuple[Trap, ...]
+    fold: dict[int, str]                  # str.translate table for normalize()
+    lexicon: tuple[tuple[str, int | None, str | None], ...]
+    extra: dict[str, Any] = field(default_factory=dict)  # metrics/dates/documents rule data
+
+
+def alternation(words: list[str] | tuple[str, ...]) -> str:
+    """Escaped words joined longest first, so 人次 is tried before 人."""
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def compose(pattern: str, fragments: dict[str, str], where: str) -> str:
+    """Replace ``{name}`` with the named fragment (as a non-capturing group)."""
+    def sub(m: regex.Match) -> str:
+        name = m.group(1)
+        if name not in fragments:
+            raise RuleError(f"{where}: unknown fragment {{{name}}} (known: {', '.join(sorted(fragments))})")
+        return f"(?:{fragments[name]})"
+    return regex.sub(r"\{([a-z_]+)\}", sub, pattern)
+
+
+def compile_pattern(pattern: str, where: str, flags: int = 0) -> regex.Pattern:
+    try:
+        return regex.compile(pattern, flags | regex.V0)
+    except regex.error as exc:
+        raise RuleError(f"{where}: bad regex: {exc}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise RuleError(f"{path}: missing rules file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _validate(model: type[BaseModel], data: dict, path: Path) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            rule = ""
+            # name the rule by its id (or surface) when the error is inside a list of rules
+            if len(loc) >= 2 and isinstance(loc[1], int):
+                item = data.get(loc[0], [])[loc[1]] if isinstance(data.get(loc[0]), list) else {}
+                ident = item.get("id") or item.get("surface") if isinstance(item, dict) else None
+                rule = f" rule {ident!r}" if ident else f" {loc[0]}[{loc[1]}]"
+                loc = loc[2:]
+            field_ = ".".join(str(x) for x in loc)
+            problems.append(f"{path.name}:{rule} {field_}: {err['msg']}".replace("  ", " "))
+        raise RuleError(f"{path}: " + "; ".join(problems)) from None
+
+
+def _hedge_map(lists: HedgeLists) -> dict[str, str]:
+    return {w: q for q in ("over", "nearly", "about", "under") for w in getattr(lists, q)}
+
+
+def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dict, inner: dict,
+                      post: dict, where: str) -> regex.Pattern:
+    unit_alts = []
+    for surface in sorted(units, key=lambda s: (-len(s), s)):
+        u = units[surface]
+        guard = f"(?!{u.not_before})" if u.not_before else ""
+        unit_alts.append(regex.escape(surface) + guard)
+    pat = (
+        r"(?P<pre>{pre})?\s*"
+        r"(?P<num>"
+        r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
+        r"|百分之(?P<pct>{arabic}|{cn_char}+)"
+        r"|(?P<vg>{vague})?(?P<cn>{cn_char}+)"
+        r")"
+        r"\s*(?P<h2>{inner})?"
+        r"\s*(?P<unit>{units})?"
+        r"(?P<post>{post})?"
+    )
+    pat = (pat.replace("{pre}", alternation(list(pre)))
+              .replace("{inner}", alternation(list(inner)))
+              .replace("{post}", alternation(list(post)))
+              .replace("{units}", "|".join(unit_alts)))
+    return compile_pattern(compose(pat, frag, where), where)
+
+
+def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str]) -> tuple[regex.Pattern, dict[str, str]]:
+    """A pattern matched against the text just before a quantity, anchored at its end."""
+    words = {w: "increase" for w in ch.increase} | {w: "decrease" for w in ch.decrease}
+    basis_only = {w: "increase" for w in ch.basis_only.increase}
+    basis_only |= {w: "decrease" for w in ch.basis_only.decrease}
+    between = alternation(ch.between + ["分别"]) if ch.between else "分别"
+    hedges = alternation(list(inner_hedges))
+    pat = (
+        rf"(?:(?P<basis>{alternation(ch.basis)})\s*(?:{between})?\s*"
+        rf"(?P<verb>{alternation(list(words) + list(basis_only))})"
+        rf"|(?P<verb2>{alternation(list(words))}))"
+        rf"\s*(?:{between})?\s*(?:{hedges})?\s*$"
+    )
+    return regex.compile(pat, regex.V0), words | basis_only
+
+
+def load_rules(directory: str | Path | None = None) -> RuleSet:
+    """Load and validate every rules file in ``directory`` (default: the shipped rules)."""
+    d = Path(directory) if directory is not None else rules_dir()
+    if not d.is_dir():
+        raise RuleError(f"{d}: rules folder not found")
+    qfile = _validate(QuantityFile, _read_toml(d / "quantity.toml"), d / "quantity.toml")
+    ufile = _validate(UnitsFile, _read_toml(d / "units.toml"), d / "units.toml")
+    cfile = _validate(ChangesFile, _read_toml(d / "changes.toml"), d / "changes.toml")
+    tfile = _validate(TrapsFile, _read_toml(d / "traps.toml"), d / "traps.toml")
+
+    frag = dict(qfile.fragments)
+    for name, value in frag.items():
+        compile_pattern(value, f"{d / 'quantity.toml'}: fragment {name!r}")
+    units: dict[str, UnitRule] = {}
+    for u in ufile.unit:
+        where = f"{d / 'units.toml'}: unit {u.surface!r}"
+        if u.surface in units:
+            raise RuleError(f"{where}: listed twice")
+        if u.not_before:
+            compile_pattern(u.not_before, where + " not_before")
+        units[u.surface] = u
+
+    pre = _hedge_map(qfile.hedges.get("prefix", HedgeLists()))
+    inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
+    post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
+    quantity = _quantity_pattern(frag, units, pre, inner, post, str(d / "quantity.toml"))
+    change_before, change_words = _change_pattern(cfile, inner)
+
+    def build(rule: TrapRule, flags: int = 0) -> Trap:
+        where = f"{d / 'traps.toml'}: rule {rule.id!r}"
+        pat = compile_pattern(compose(rule.pattern, frag, where), where, flags)
+        return Trap(rule.id, rule.why, pat, tuple(rule.examples), tuple(rule.counter_examples),
+                    getattr(rule, "min_position", 0.0))
+
+    ids = [t.id for t in tfile.trap] + [r.id for r in tfile.region]
+    dup = {i for i in ids if ids.count(i) > 1}
+    if dup:
+        raise RuleError(f"{d / 'traps.toml'}: duplicate rule ids: {', '.join(sorted(dup))}")
+
+    from . import attribution, dates, documents  # their rule files are validated by their owners
+    extra = {
+        "metrics": attribution.load_metric_rules(d, frag),
+        "dates": dates.load_date_rules(d, frag),
+        "documents": documents.load_document_rules(d),
+    }
+    return RuleSet(
+        directory=d,
+        fingerprint=fingerprint(d),
+        fragments=frag,
+        units=units,
+        quantity=quantity,
+        hedge_prefix=pre,
+        hedge_inner=inner,
+        hedge_suffix=post,
+        change_basis=tuple(cfile.basis),
+        change_before=change_before,
+        change_words=change_words,
+        traps=tuple(build(t) for t in tfile.trap),
+        regions=tuple(build(r) for r in tfile.region),
+        fold=fold_table(_read_char_map(d / "tradsimp.tsv")),
+        lexicon=_read_lexicon(d / "lexicon.txt"),
+        extra=extra,
+    )
+
+
+def fingerprint(directory: Path) -> str:
+    """sha256 over the rule files' names and bytes: written into every output table."""
+    h = hashlib.sha256()
+    for name in _RULE_FILES:
+        p = directory / name
+        if p.is_file():
+            h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _read_char_map(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not path.is_file():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or len(parts[0]) != 1 or len(parts[1]) != 1:
+            raise RuleError(f"{path}: line {n}: expected 'char<TAB>char', got {line!r}")
+        out[parts[0]] = parts[1]
+    return out
+
+
+def _read_lexicon(path: Path) -> tuple[tuple[str, int | None, str | None], ...]:
+    """jieba user-dictionary lines: word [freq] [pos]."""
+    out = []
+    if not path.is_file():
+        return ()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) > 3 or (len(parts) >= 2 and not parts[1].isdigit()):
+            raise RuleError(f"{path}: line {n}: expected 'word [freq] [pos]', got {line!r}")
+        out.append((parts[0], int(parts[1]) if len(parts) >= 2 else None,
+                    parts[2] if len(parts) == 3 else None))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(directory: str | None) -> RuleSet:
+    return load_rules(directory)
+
+
+def default_rules(directory: str | Path | None = None) -> RuleSet:
+    """The shipped rules (or those in ``directory``), loaded once per process."""
+    return _cached(str(directory) if directory is not None else None)

@@ -1,0 +1,130 @@
+"""Arrow schemas, Parquet writing and reading, run metadata.
+
+Column names are the public interface. Tables are written to a temporary name and renamed into
+place, so an interrupted run leaves the previous complete output readable. Every file carries the
+package version and the rules fingerprint in its metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__
+
+_str = pa.string()
+_i64 = pa.int64()
+_i32 = pa.int32()
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "documents": pa.schema([
+        ("doc_id", _str), ("path", _str), ("sha256", _str), ("n_chars", _i64),
+        ("encoding", _str), ("title", _str), ("org", _str), ("report_year", _i32),
+        ("published", _str), ("status", _str), ("error", _str),
+        ("n_metrics", _i64), ("n_dates", _i64),
+    ]),
+    "metrics": pa.schema([
+        ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
+        ("value", pa.float64()), ("unit", _str), ("qualifier", _str), ("kind", _str),
+        ("change", _str), ("basis", _str), ("metric", _str), ("label", _str),
+        ("period", _i32), ("scope", _str), ("sentence", _str), ("rule", _str),
+    ]),
+    "dates": pa.schema([
+        ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
+        ("year", _i32), ("month", _i32), ("day", _i32), ("granularity", _str),
+        ("end_year", _i32), ("end_month", _i32), ("rule", _str),
+    ]),
+    "rejects": pa.schema([
+        ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
+        ("rule", _str), ("reason", _str),
+    ]),
+}
+TABLES = tuple(SCHEMAS)
+
+
+def rows_of(results: Iterable) -> dict[str, list[dict]]:
+    """Plain row dicts per table from pipeline Results (document rows first)."""
+    rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+    for r in results:
+        rows["documents"].append(r.document.model_dump())
+        rows["metrics"].extend(m.model_dump() for m in r.metrics)
+        rows["dates"].extend(d.model_dump() for d in r.dates)
+        rows["rejects"].extend(x.model_dump() for x in r.rejects)
+    return rows
+
+
+def to_arrow(name: str, rows: list[dict]) -> pa.Table:
+    schema = SCHEMAS[name]
+    cols = {f.name: [row.get(f.name) for row in rows] for f in schema}
+    return pa.Table.from_pydict(cols, schema=schema)
+
+
+def frames_from_results(results: Iterable) -> dict:
+    """pandas DataFrames (documents, metrics, dates, rejects) with nullable dtypes."""
+    rows = rows_of(results)
+    return {name: _to_pandas(to_arrow(name, rows[name])) for name in TABLES}
+
+
+def _to_pandas(table: pa.Table):
+    import pandas as pd
+
+    return table.to_pandas(types_mapper={
+        pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),
+        pa.string(): pd.StringDtype(), pa.float64(): pd.Float64Dtype(),
+    }.get)
+
+
+def metadata(rules_fingerprint: str, extra: dict | None = None) -> dict[bytes, bytes]:
+    meta = {"extract_version": __version__, "rules_fingerprint": rules_fingerprint}
+    meta.update(extra or {})
+    return {b"extract": json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8")}
+
+
+class TableWriter:
+    """Streams one table to ``<out>/<name>.parquet.tmp`` row group by row group, then renames."""
+
+    def __init__(self, out_dir: Path, name: str, meta: dict[bytes, bytes]):
+        self.name = name
+        self.final = Path(out_dir) / f"{name}.parquet"
+        self.tmp = self.final.with_name(f".{name}.parquet.tmp")
+        schema = SCHEMAS[name].with_metadata(meta)
+        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if rows:
+            self.writer.write_table(to_arrow(self.name, rows).replace_schema_metadata(
+                self.writer.schema.metadata))
+            self.rows += len(rows)
+
+    def close(self) -> None:
+        self.writer.close()
+        os.replace(self.tmp, self.final)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def read(out_dir: str | Path) -> dict:
+    """The tables of an output folder as pandas DataFrames: documents, metrics, dates, rejects."""
+    out = Path(out_dir)
+    missing = [n for n in TABLES if not (out / f"{n}.parquet").is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{out}: not an extract output (missing {', '.join(m + '.parquet' for m in missing)})")
+    return {n: _to_pandas(pq.read_table(out / f"{n}.parquet")) for n in TABLES}
+
+
+def read_metadata(out_dir: str | Path) -> dict:
+    """The run metadata (version, rules fingerprint, ...) stored in documents.parquet."""
+    meta = pq.read_schema(Path(out_dir) / "documents.parquet").metadata or {}
+    raw = meta.get(b"extract")
+    return json.loads(raw) if raw else {}
