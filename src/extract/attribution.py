@@ -1,13 +1,315 @@
-"""Labels and canonical metric ids for quantities (placeholder until the attribution issue)."""
+"""What every number counts: a short label in the article's words, a canonical metric id, the
+period it refers to, and whether it is a part of a larger total.
+
+Labels are built from jieba tokens (with part-of-speech tags) of the text around a quantity:
+
+* after the number (pre-nominal): 将18名涉案人员 -> 涉案人员; 认领247家企业 -> 认领企业;
+  12次发来贺电 -> 发来贺电;
+* before it (post-nominal): 破获各类刑事案件398起 -> 破获刑事案件 (fillers such as 各类 dropped):
+  from the end, walk left over the object's nouns, then over the verbs that govern them;
+* lists sharing a verb: 检查出租房屋198处、娱乐场所6家 -> 检查娱乐场所;
+* chains sharing an object: 抓获犯罪嫌疑人812人、刑拘530人 -> 刑拘犯罪嫌疑人;
+* compressed pairs: 破获毒品案件96起113人 -> both rows 破获毒品案件;
+* changes: 刑事案件同比下降8.2% -> 刑事案件 (the change phrase is cut off first).
+
+The canonical id comes from rules/metrics.toml: verbs, objects, units and kinds that identify it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+from pydantic import BaseModel, ConfigDict, Field
 
-def load_metric_rules(directory: Path, fragments: dict[str, str]):
-    return None
+from .metrics import Quantity
+from .normalize import NormText
+from .segment import Sentences, default_tokenizer
+
+# POS tags (jieba / ICTCLAS) that can be part of the counted thing, and that govern it.
+_OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
+                "eng", "an", "i", "f", "a", "x")
+_VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
+_CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
+_STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
+_QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
+_ASIDE = regex.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
 
 
-def attribute(norm, sents, quantities, found_dates, doc_facts, rules, tokenizer) -> list[dict]:
-    return [{"metric": None, "label": None, "period": doc_facts.report_year} for _ in quantities]
+# --- rules --------------------------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LabelRules(_Strict):
+    fillers: list[str]
+    subjects: list[str] = []
+    light_verbs: list[str] = []
+    self_contained: list[str] = []
+    event_units: list[str] = []
+    part_markers: list[str] = []
+    max_chars: int = Field(18, ge=4)
+
+
+class MetricRule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    what: str
+    verbs: list[str] = []
+    objects: list[str] = []
+    exclude: list[str] = []
+    units: list[str] = []
+    kinds: list[str] = []
+    changes: bool = False
+    examples: list[str] = []
+    counter_examples: list[str] = []
+
+    def matches(self, label: str, unit: str | None, kind: str, change: str | None) -> bool:
+        if change and not self.changes:
+            return False
+        if self.units and unit not in self.units:
+            return False
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.verbs and not any(v in label for v in self.verbs):
+            return False
+        if self.objects and not any(o in label for o in self.objects):
+            return False
+        return not any(x in label for x in self.exclude)
+
+
+class MetricsFile(_Strict):
+    labels: LabelRules
+    metric: list[MetricRule]
+
+
+@dataclass(frozen=True)
+class AttributionRules:
+    labels: LabelRules
+    metrics: tuple[MetricRule, ...]
+    fillers: frozenset[str]
+    self_contained: frozenset[str]
+
+
+def load_metric_rules(directory: Path, fragments: dict[str, str]) -> AttributionRules:
+    """Read and validate rules/metrics.toml."""
+    from .rules import RuleError, _read_toml, _validate
+
+    path = directory / "metrics.toml"
+    data: MetricsFile = _validate(MetricsFile, _read_toml(path), path)
+    ids = [m.id for m in data.metric]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise RuleError(f"{path}: duplicate metric ids: {', '.join(dup)}")
+    verbs = {v for m in data.metric for v in m.verbs if len(v) > 1}
+    return AttributionRules(
+        labels=data.labels, metrics=tuple(data.metric),
+        fillers=frozenset(data.labels.fillers),
+        self_contained=frozenset(data.labels.self_contained) | verbs,
+    )
+
+
+# --- labels -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Tok:
+    word: str
+    tag: str
+
+    @property
+    def is_verb(self) -> bool:
+        return self.tag.startswith(_VERB_TAGS) and self.tag not in ("vn",)
+
+    @property
+    def is_object(self) -> bool:
+        return (self.tag in _OBJECT_TAGS or self.tag.startswith("n")) and self.word not in "、，,"
+
+
+def _tag(pos_tokenizer, text: str, fillers: frozenset[str]) -> list[Tok]:
+    """POS-tagged tokens of ``text`` without fillers."""
+    toks = [Tok(w, f) for w, f in pos_tokenizer.cut(text, HMM=True)]
+    toks = [t for t in toks if t.word.strip() and t.word not in fillers]
+    return toks
+
+
+def _clean_context(text: str) -> str:
+    """Drop bracketed asides and quoted names that are not a short word; keep short quoted
+    words without their marks (安装注册“国家反诈中心”APP -> 安装注册国家反诈中心APP)."""
+    def keep_short_word(m: regex.Match) -> str:
+        inner = next(g for g in m.groups() if g is not None)
+        return inner if len(inner) <= 8 and regex.fullmatch(r"\p{Han}+", inner) else ""
+    return _QUOTED.sub(keep_short_word, _ASIDE.sub("", text))
+
+
+def _join(toks: list[Tok]) -> str:
+    return "".join(t.word for t in toks).strip("、和及与或")
+
+
+def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[Tok]]:
+    """From the end: the object tokens, then the verb chain governing them."""
+    if any(t.word == "的" for t in toks):
+        last = max(i for i, t in enumerate(toks) if t.word == "的")
+        toks = toks[last + 1:]
+    def in_object(k: int) -> bool:
+        t = toks[k]
+        listed = (k > 0 and toks[k - 1].word == "、") or (k + 1 < len(toks) and toks[k + 1].word == "、")
+        return t.is_object or t.word in _CONNECTORS or listed  # 讲座、演练、知识竞赛
+
+    i = len(toks) - 1
+    while i >= 0 and in_object(i):
+        i -= 1
+    obj = toks[i + 1:]
+    j = i
+    while j >= 0 and toks[j].is_verb and toks[j].word not in lr.labels.light_verbs:
+        j -= 1
+    verbs = toks[j + 1:i + 1]
+    if not obj and verbs and not any(v.word in lr.self_contained for v in verbs):
+        # 护送危重病人就医: a verb with no object after it takes the object before it
+        k = j
+        while k >= 0 and (toks[k].is_object or toks[k].word in _CONNECTORS):
+            k -= 1
+        m = k
+        while m >= 0 and toks[m].is_verb and toks[m].word not in lr.labels.light_verbs:
+            m -= 1
+        if k < j and m < k:
+            verbs, obj = toks[m + 1:], []
+    return obj, verbs
+
+
+def _trim_subjects(obj: list[Tok], lr: AttributionRules) -> list[Tok]:
+    """分局辖区刑事案件 -> 刑事案件: drop leading subjects and place names of a verb-less label."""
+    i = 0
+    while i < len(obj) - 1 and (obj[i].word in lr.labels.subjects or obj[i].tag in ("ns", "nt")
+                                or obj[i].word in _CONNECTORS):
+        i += 1
+    return obj[i:]
+
+
+def _right_phrase(toks: list[Tok]) -> list[Tok]:
+    """The phrase after a pre-nominal quantity: verbs, then nouns, up to the next verb."""
+    out: list[Tok] = []
+    seen_object = False
+    for n, t in enumerate(toks):
+        if t.is_object or t.word in _CONNECTORS:
+            seen_object = True
+            out.append(t)
+        elif t.is_verb:
+            if seen_object and n < len(toks) - 1:
+                break
+            out.append(t)
+        else:
+            if out:
+                break
+    return out
+
+
+def _shorten(label: str, lr: AttributionRules) -> str:
+    if len(label) <= lr.labels.max_chars:
+        return label
+    return label[-lr.labels.max_chars:]
+
+
+@dataclass
+class _Prev:
+    end: int
+    label: str | None
+    verbs: str
+    obj: str
+
+
+def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], found_dates,
+              doc_facts, rules, tokenizer=None) -> list[dict]:
+    """Label, canonical id, period and scope for each quantity (same order)."""
+    ar: AttributionRules = rules.extra["metrics"]
+    if not quantities:
+        return []
+    import jieba.posseg
+
+    tk = tokenizer or default_tokenizer(rules)
+    pos = jieba.posseg.POSTokenizer(tk)
+    clean = norm.clean
+    out: list[dict] = []
+    prev: _Prev | None = None
+    prev_sentence = None
+    for idx, q in enumerate(quantities):
+        s_lo, s_hi = sents.at(q.start)
+        if prev_sentence != s_lo:
+            prev = None
+            prev_sentence = s_lo
+        left_lo = s_lo
+        for m in regex.finditer(r"[，,；;：:]", clean[s_lo:q.start]):
+            left_lo = s_lo + m.end()
+        if prev and prev.end > left_lo:
+            left_lo = prev.end
+        left_text = clean[left_lo:q.start]
+        gap_is_list = bool(prev) and left_text.startswith(("、", "和", "及"))
+        if q.change:
+            cut = rules.change_before.search(left_text)
+            if cut:
+                left_text = left_text[:cut.start()]
+        scope = "part" if any(pm in left_text for pm in ar.labels.part_markers) else "total"
+        next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
+        label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
+                                       pos, ar)
+        metric = None
+        if label:
+            for rule in ar.metrics:
+                if rule.matches(label, q.unit, q.kind, q.change):
+                    metric = rule.id
+                    break
+        out.append({"label": label or None, "metric": metric, "scope": scope,
+                    "period": _period(q.start, s_lo, found_dates, doc_facts)})
+        prev = _Prev(q.end, label, verbs_s, obj_s)
+    return out
+
+
+def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
+           prev: _Prev | None, gap_is_list: bool, pos, ar: AttributionRules
+           ) -> tuple[str, str, str]:
+    """(label, its verb chain, its object) for one quantity."""
+    fillers = ar.fillers
+    left = _tag(pos, _clean_context(left_text), fillers)
+    # pre-nominal: the quantity is followed by the thing it counts
+    after = _clean_context(clean[q.end:min(next_start, s_hi)])
+    starts_han = bool(regex.match(r"\p{Han}", after))
+    stop = _STOP_RIGHT.search(after)
+    right_text = after[:stop.start()] if stop else after
+    ends_at_next = not stop and next_start < s_hi
+    if (right_text and starts_han
+            and not right_text.startswith(("的", "之", "以", "左右", "上下", "多", "余"))
+            and not ends_at_next):
+        right = _tag(pos, right_text, fillers)
+        if right and right[0].is_verb and stop and stop.group() == "、":
+            # 有86人分别受到省、市、区三级表彰: a verb phrase runs on over the list
+            clause_end = regex.search(r"[，,。；;：:！？!?\n]", after)
+            right = _tag(pos, after[:clause_end.start()] if clause_end else after, fillers)
+        phrase = _right_phrase(right)
+        if phrase:
+            obj_left, verbs_left = _walk_left(left, ar)
+            lead = "" if obj_left else _join(verbs_left)
+            label = _shorten(lead + _join(phrase), ar)
+            return label, lead, _join(phrase)
+    obj, verbs = _walk_left(left, ar)
+    if not verbs:
+        obj = _trim_subjects(obj, ar)
+    obj_s, verbs_s = _join(obj), _join(verbs)
+    if prev and not obj_s and not verbs_s:
+        return prev.label or "", prev.verbs, prev.obj           # 96起113人, 3张共计16万元
+    if prev and gap_is_list:
+        if obj_s and not verbs_s and prev.verbs:
+            verbs_s = prev.verbs                                # 检查出租房屋198处、娱乐场所6家
+        elif verbs_s and not obj_s and prev.obj:
+            obj_s = prev.obj                                    # 抓获嫌疑人812人、刑拘530人
+    return _shorten(verbs_s + obj_s, ar), verbs_s, obj_s
+
+
+def _period(pos: int, s_lo: int, found_dates, doc_facts) -> int | None:
+    """The year of the nearest date with a year earlier in the same sentence, else the report year."""
+    year = None
+    for d in found_dates:
+        if d.start >= pos:
+            break
+        if d.start >= s_lo and d.year is not None:
+            year = d.year
+    return year if year is not None else doc_facts.report_year

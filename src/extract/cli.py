@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .evaluate import EvalError
     from .rules import RuleError
 
     args = build_parser().parse_args(argv)
@@ -130,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except RuleError as exc:
         print(f"extract: bad rules: {exc}", file=sys.stderr)
+        return 2
+    except EvalError as exc:
+        print(f"extract eval: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

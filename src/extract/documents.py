@@ -1,15 +1,62 @@
-"""Document facts: title, reporting organisation, report year (placeholder)."""
+"""Document facts: title, reporting organisation, report year, publication date.
+
+* title: the first short line of the article that is not a sentence (a kicker ending in —— and
+  a subtitle starting with —— are joined to it).
+* org: organisation names found with the patterns of rules/documents.toml; each candidate scores
+  its number of mentions, with a bonus for the title and the opening paragraphs; the longest
+  spelling of the winner is kept (市公安局卫滨分局 over 卫滨分局).
+* report_year: a year stated with a report word (2025年工作绩效综述, 2021年度) in the title or the
+  opening, else the year most often stated in the article, else the year before the publication
+  date when the article only says 去年.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+import regex
+from pydantic import BaseModel, ConfigDict
 
-def load_document_rules(directory: Path):
-    return None
+from .normalize import NormText
 
 
-from dataclasses import dataclass
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrgRule(_Strict):
+    id: str
+    pattern: str
+    examples: list[str] = []
+
+
+class DocumentsFile(_Strict):
+    org: list[OrgRule]
+    report_year: list[OrgRule]
+    opening_chars: int = 400
+    title_bonus: int = 5
+    opening_bonus: int = 2
+
+
+@dataclass(frozen=True)
+class DocumentRules:
+    orgs: tuple[tuple[str, regex.Pattern], ...]
+    report_years: tuple[tuple[str, regex.Pattern], ...]
+    config: DocumentsFile
+
+
+def load_document_rules(directory: Path) -> DocumentRules:
+    """Read and validate rules/documents.toml."""
+    from .rules import _read_toml, _validate, compile_pattern
+
+    path = directory / "documents.toml"
+    data: DocumentsFile = _validate(DocumentsFile, _read_toml(path), path)
+    orgs = tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}")) for r in data.org)
+    years = tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}"))
+                  for r in data.report_year)
+    return DocumentRules(orgs, years, data)
 
 
 @dataclass(frozen=True)
@@ -20,5 +67,89 @@ class DocFacts:
     published: str | None = None
 
 
-def describe(norm, sents, found_dates, rules) -> DocFacts:
-    return DocFacts()
+_SENTENCE_PUNCT = regex.compile(r"[，。,；;！？!?]")
+
+
+def find_title(norm: NormText) -> str | None:
+    """The first short non-sentence line of the article (lines of the raw text, cleaned)."""
+    from .normalize import normalize
+
+    lines = [ln for ln in norm.raw.splitlines() if ln.strip()][:10]
+    for n, line in enumerate(lines):
+        text = normalize(line).clean.strip()
+        if not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—")):
+            continue
+        if text.startswith("——") and n == 0:
+            continue
+        title = text
+        if n + 1 < len(lines):
+            nxt = normalize(lines[n + 1]).clean.strip()
+            if nxt.startswith("——") and len(nxt) <= 40:
+                title += nxt
+        return title
+    return None
+
+
+def find_org(clean: str, title: str | None, dr: DocumentRules) -> str | None:
+    """The reporting organisation, by mentions weighted toward the title and the opening."""
+    cfg = dr.config
+    scores: Counter = Counter()
+    spellings: dict[str, str] = {}
+    for _, pat in dr.orgs:
+        for m in pat.finditer(clean):
+            name = m.group("org") if "org" in pat.groupindex else m.group()
+            key = _org_key(name)
+            scores[key] += 1 + (cfg.opening_bonus if m.start() < cfg.opening_chars else 0)
+            if len(name) > len(spellings.get(key, "")):
+                spellings[key] = name
+        for m in pat.finditer(title or ""):
+            name = m.group("org") if "org" in pat.groupindex else m.group()
+            scores[_org_key(name)] += cfg.title_bonus
+            spellings.setdefault(_org_key(name), name)
+    if not scores:
+        return None
+    best = max(scores.items(), key=lambda kv: (kv[1], len(spellings[kv[0]]), spellings[kv[0]]))
+    return spellings[best[0]]
+
+
+def _org_key(name: str) -> str:
+    """Spellings of one organisation share a key: 市公安局湛河分局 / 湛河公安分局 -> 湛河|分局."""
+    core = regex.sub(r"^.*?公安局(?=\p{Han}+分局$)", "", name)
+    return regex.sub(r"(?:区|县|市)?(?:公安)?(分局|派出所)$", r"|\1", core)
+
+
+def find_report_year(clean: str, title: str | None, found_dates, published: str | None,
+                     dr: DocumentRules) -> int | None:
+    """The year the report covers."""
+    head = (title or "") + "\n" + clean[: dr.config.opening_chars]
+    for _, pat in dr.report_years:
+        m = pat.search(head)
+        if m:
+            return int(m.group("year"))
+    years = Counter(d.year for d in found_dates
+                    if d.year is not None and getattr(d, "granularity", "") == "year"
+                    and not getattr(d, "relative", False))
+    if not years:
+        years = Counter(d.year for d in found_dates if d.year is not None)
+    if years:
+        return max(years.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    if published and "去年" in clean:
+        return int(published[:4]) - 1
+    return None
+
+
+def describe(norm: NormText, sents, found_dates, rules) -> DocFacts:
+    """Title, org, report year and publication date of one article."""
+    from . import dates
+
+    dr: DocumentRules = rules.extra["documents"]
+    title = find_title(norm)
+    published = None
+    if hasattr(dates, "find_published"):
+        published = dates.find_published(norm.clean, found_dates)
+    return DocFacts(
+        title=title,
+        org=find_org(norm.clean, title, dr),
+        report_year=find_report_year(norm.clean, title, found_dates, published, dr),
+        published=published,
+    )
