@@ -280,11 +280,19 @@ def test_missing_raw_file_is_reported_and_doc_not_scored(case):
 # --------------------------------------------------------------------------- dates, documents
 
 
-def test_date_precision_counts_unmatched_records(case):
-    r = case(dates=perfect_dates() + [date("某区", year=2020)])
+def test_date_over_a_gold_quantity_is_a_false_positive(case):
+    r = case(dates=perfect_dates() + [date("2127人", year=2127)])
     assert r.date_precision.num == 1 and r.date_precision.den == 2
     assert r.date_recall.value == 1.0
-    assert r.date_false_positives[0].text == "某区"
+    assert r.date_false_positives[0].text == "2127人"
+    assert r.dates_unannotated == 0
+
+
+def test_unannotated_date_is_reported_not_scored(case):
+    # the gold does not list every date mention: a record the gold says nothing about
+    r = case(dates=perfect_dates() + [date("某区", year=2020)])
+    assert r.date_precision.num == 1 and r.date_precision.den == 1
+    assert r.dates_unannotated == 1
 
 
 def test_wrong_date_value_is_an_accuracy_error_not_a_miss(case):
