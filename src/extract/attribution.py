@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .metrics import Quantity
 from .normalize import NormText
-from .segment import Sentences, default_tokenizer
+from .segment import Sentences, as_pos_tokenizer
 
 # POS tags (jieba / ICTCLAS) that can be part of the counted thing, and that govern it.
 _OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
@@ -224,10 +224,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
     ar: AttributionRules = rules.extra["metrics"]
     if not quantities:
         return []
-    import jieba.posseg
-
-    tk = tokenizer or default_tokenizer(rules)
-    pos = jieba.posseg.POSTokenizer(tk)
+    pos = as_pos_tokenizer(tokenizer, rules)
     clean = norm.clean
     out: list[dict] = []
     prev: _Prev | None = None

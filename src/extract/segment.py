@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import regex
 
@@ -65,28 +67,84 @@ def clause_bounds(clean: str, start: int, end: int, lo: int, hi: int) -> tuple[i
     return left, right
 
 
+def _tag_table(dict_file) -> dict[str, str]:
+    """jieba's word -> POS table, cached as marshal next to jieba's own cache (reading the
+    350k-line dictionary costs about a second; the cache about a tenth of that)."""
+    import marshal
+    import os
+    import tempfile
+
+    name = getattr(dict_file, "name", None)
+    stat = os.stat(name) if isinstance(name, str) and os.path.exists(name) else None
+    cache = None
+    if stat is not None:
+        key = f"{name}:{stat.st_size}:{int(stat.st_mtime)}".encode()
+        digest = hashlib.sha1(key).hexdigest()[:12]
+        cache = Path(tempfile.gettempdir()) / f"extract-jieba-pos-{digest}.marshal"
+        try:
+            with open(cache, "rb") as fh:
+                return marshal.load(fh)
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+    table: dict[str, str] = {}
+    for line in dict_file:
+        parts = line.decode("utf-8").strip().split(" ")
+        if len(parts) >= 3:
+            table[parts[0]] = parts[2]
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                marshal.dump(table, fh)
+            os.replace(tmp, cache)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return table
+
+
 def make_tokenizer(rules: RuleSet):
-    """A jieba Tokenizer with the domain words of rules/lexicon.txt (its own instance)."""
+    """A jieba POS tokenizer over its own Tokenizer instance, with the domain words of
+    rules/lexicon.txt. Nothing touches jieba's global dictionary."""
     import jieba
+    import jieba.posseg
+
+    class _POSTokenizer(jieba.posseg.POSTokenizer):
+        def load_word_tag(self, f):
+            try:
+                self.word_tag_tab = _tag_table(f)
+            finally:
+                f.close()
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     tk.initialize()
     for word, freq, tag in rules.lexicon:
         tk.add_word(word, freq, tag)
-    return tk
+    return _POSTokenizer(tk)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_tokenizer(fingerprint: str, rules_id: int, rules: RuleSet):
+def _cached_tokenizer(rules: RuleSet):
     return make_tokenizer(rules)
 
 
 def default_tokenizer(rules: RuleSet):
     """One tokenizer per rule set per process (for notebooks and the CLI)."""
-    return _cached_tokenizer(rules.fingerprint, id(rules), rules)
+    return _cached_tokenizer(rules)
+
+
+def as_pos_tokenizer(tokenizer, rules: RuleSet):
+    """Accept None (the cached default), our POS tokenizer, or a plain jieba.Tokenizer."""
+    if tokenizer is None:
+        return default_tokenizer(rules)
+    if hasattr(tokenizer, "word_tag_tab"):
+        return tokenizer
+    import jieba.posseg
+
+    return jieba.posseg.POSTokenizer(tokenizer)
 
 
 def tokens(tokenizer, text: str, offset: int = 0) -> list[tuple[str, int, int]]:
     """jieba tokens of ``text`` as (word, start, end), offsets shifted by ``offset``."""
-    return [(w, s + offset, e + offset) for w, s, e in tokenizer.tokenize(text, HMM=True)]
+    tk = getattr(tokenizer, "tokenizer", tokenizer)
+    return [(w, s + offset, e + offset) for w, s, e in tk.tokenize(text, HMM=True)]
