@@ -29,7 +29,7 @@ from .segment import Sentences, as_pos_tokenizer
 
 # POS tags (jieba / ICTCLAS) that can be part of the counted thing, and that govern it.
 _OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
-                "eng", "an", "i", "f", "a", "x")
+                "eng", "an", "i", "f", "a", "x", "m", "mq")
 _VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
@@ -241,6 +241,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             left_lo = prev.end
         left_text = clean[left_lo:q.start]
         gap_is_list = bool(prev) and left_text.startswith(("、", "和", "及"))
+        if gap_is_list:
+            left_text = left_text[1:]  # the list separator belongs to the gap, not the label
         if q.change:
             cut = rules.change_before.search(left_text)
             if cut:

@@ -90,22 +90,32 @@ def find_title(norm: NormText) -> str | None:
     return None
 
 
+def _org_mentions(text: str, dr: DocumentRules) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every organisation mention, minus those inside a longer one
+    (the 市公安局 of 市公安局卫滨分局 is not a mention of its own)."""
+    found = []
+    for _, pat in dr.orgs:
+        for m in pat.finditer(text):
+            g = "org" if "org" in pat.groupindex else 0
+            found.append((m.start(g), m.end(g), m.group(g)))
+    return [f for f in found
+            if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0])
+                       for o in found)]
+
+
 def find_org(clean: str, title: str | None, dr: DocumentRules) -> str | None:
     """The reporting organisation, by mentions weighted toward the title and the opening."""
     cfg = dr.config
     scores: Counter = Counter()
     spellings: dict[str, str] = {}
-    for _, pat in dr.orgs:
-        for m in pat.finditer(clean):
-            name = m.group("org") if "org" in pat.groupindex else m.group()
-            key = _org_key(name)
-            scores[key] += 1 + (cfg.opening_bonus if m.start() < cfg.opening_chars else 0)
-            if len(name) > len(spellings.get(key, "")):
-                spellings[key] = name
-        for m in pat.finditer(title or ""):
-            name = m.group("org") if "org" in pat.groupindex else m.group()
-            scores[_org_key(name)] += cfg.title_bonus
-            spellings.setdefault(_org_key(name), name)
+    for start, _, name in _org_mentions(clean, dr):
+        key = _org_key(name)
+        scores[key] += 1 + (cfg.opening_bonus if start < cfg.opening_chars else 0)
+        if len(name) > len(spellings.get(key, "")):
+            spellings[key] = name
+    for _, _, name in _org_mentions(title or "", dr):
+        scores[_org_key(name)] += cfg.title_bonus
+        spellings.setdefault(_org_key(name), name)
     if not scores:
         return None
     best = max(scores.items(), key=lambda kv: (kv[1], len(spellings[kv[0]]), spellings[kv[0]]))

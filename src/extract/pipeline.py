@@ -99,7 +99,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         rec = _validated(DateMention, {
             "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
             "year": d.year, "month": d.month, "day": d.day, "granularity": d.granularity,
-            "end_year": d.end_year, "end_month": d.end_month, "rule": d.rule,
+            "end_year": d.end_year, "end_month": d.end_month, "end_day": d.end_day,
+            "detail": d.detail, "rule": d.rule,
         }, text, rejects)
         if rec is not None:
             date_records.append(rec)

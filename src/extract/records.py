@@ -77,6 +77,8 @@ class DateMention(_Span):
     granularity: Granularity
     end_year: int | None = None
     end_month: int | None = None
+    end_day: int | None = None
+    detail: str | None = None  # Q1, H1, summer, start, spring_festival ... (see rules/dates.toml)
 
     @model_validator(mode="after")
     def _check_fields(self) -> "DateMention":
@@ -84,6 +86,8 @@ class DateMention(_Span):
             raise ValueError(f"month out of range: {self.month}")
         if self.end_month is not None and not 1 <= self.end_month <= 12:
             raise ValueError(f"end_month out of range: {self.end_month}")
+        if self.end_day is not None and not 1 <= self.end_day <= 31:
+            raise ValueError(f"end_day out of range: {self.end_day}")
         if self.day is not None and not 1 <= self.day <= 31:
             raise ValueError(f"day out of range: {self.day}")
         if self.year is not None and not 1900 <= self.year <= 2100:

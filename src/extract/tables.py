@@ -37,7 +37,8 @@ SCHEMAS: dict[str, pa.Schema] = {
     "dates": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
         ("year", _i32), ("month", _i32), ("day", _i32), ("granularity", _str),
-        ("end_year", _i32), ("end_month", _i32), ("rule", _str),
+        ("end_year", _i32), ("end_month", _i32), ("end_day", _i32), ("detail", _str),
+        ("rule", _str),
     ]),
     "rejects": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),

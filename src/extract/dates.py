@@ -1,0 +1,528 @@
+"""Date expressions -> year/month/day/granularity, from the rules in rules/dates.toml.
+
+Find, then resolve. Every rule pattern runs over the normalised text; overlapping matches are
+settled longest first (ties: the rule listed first wins); each surviving match is resolved from its
+named groups (see the header of rules/dates.toml). What a rule may mean is data; this module only
+knows how to read numerals, look words up and check the calendar.
+
+The base for relative words is the article's own publication date, found by :func:`find_published`
+from a stamp (发布时间：2025-01-03) or a dateline that states its year (2025年1月9日电). Nothing else
+is used: no clock, no locale, no "most frequent year" (a report on 2021 written in 2022 says 今年 of
+2022). With a base, 今年/去年 get their year, and a date written without a year (3月8日) gets the
+latest year that does not put it after the publication date. Without one they stay null.
+
+>>> from extract.rules import default_rules
+>>> [(d.year, d.month, d.day, d.granularity) for d in find_dates("2020年11月12日，", default_rules())]
+[(2020, 11, 12, 'day')]
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+import regex
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .numbers import parse_chinese
+
+GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
+# Named groups a rule pattern may use, and what a granularity needs at least one of.
+KNOWN_GROUPS = frozenset({"year", "rel", "month", "day", "end_year", "end_month", "end_day",
+                          "upto_quarter", "upto_month", "quarter", "end_quarter", "half", "season",
+                          "part", "mpart", "holiday", "aday", "sep"})
+_NEEDS = {
+    "year": {"year", "rel"},
+    "half": {"half"},
+    "quarter": {"quarter"},
+    "season": {"season"},
+    "month": {"month"},
+    "day": {"day", "holiday", "aday"},
+    "range": {"end_year", "end_month", "end_day", "upto_quarter", "upto_month", "end_quarter"},
+}
+# How far back (characters, same line) 当日/次日 may look for the date they refer to.
+_ANAPHOR_REACH = 200
+_ANAPHORIC = "anaphoric"  # the detail of 当日/次日 before and after they are resolved
+
+
+@dataclass(frozen=True)
+class DateFound:
+    """A date expression in the clean text (offsets into ``NormText.clean``).
+
+    ``detail`` says which part of the period is meant where the granularity alone does not
+    (Q1, H2, summer, start, early, spring_festival, anaphoric); ``mark`` is "stamp" or "dateline"
+    for the article's own date (see :func:`find_published`).
+    """
+
+    start: int
+    end: int
+    year: int | None
+    month: int | None
+    day: int | None
+    granularity: str
+    rule: str
+    end_year: int | None = None
+    end_month: int | None = None
+    end_day: int | None = None
+    detail: str | None = None
+    mark: str | None = None
+
+
+# --- the rule file's schema ----------------------------------------------------------------
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DateRuleSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_.]*$")
+    why: str = Field(min_length=1)
+    granularity: Literal[GRANULARITIES]  # type: ignore[valid-type]
+    pattern: str = Field(min_length=1)
+    mark: Literal["stamp", "dateline"] | None = None
+    examples: list[str] = Field(min_length=1)
+    counter_examples: list[str] = []
+
+
+class HolidaySpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    surfaces: list[str] = Field(min_length=1)
+    month: int | None = Field(None, ge=1, le=12)
+    day: int | None = Field(None, ge=1, le=31)
+    lunar: list[datetime.date] = []
+
+    @field_validator("lunar")
+    @classmethod
+    def _one_per_year(cls, dates: list[datetime.date]) -> list[datetime.date]:
+        years = [d.year for d in dates]
+        if len(set(years)) != len(years):
+            raise ValueError("lunar lists a year twice")
+        return dates
+
+
+class DatesFile(_Strict):
+    fragments: dict[str, str] = {}
+    relative_year: dict[str, int] = {}
+    half: dict[str, Literal["H1", "H2"]] = {}
+    season: dict[str, Literal["spring", "summer", "autumn", "winter"]] = {}
+    year_part: dict[str, str] = {}
+    month_part: dict[str, str] = {}
+    anaphoric_day: dict[str, int] = {}
+    holiday: list[HolidaySpec] = []
+    rule: list[DateRuleSpec] = Field(min_length=1)
+
+
+# --- the compiled rules --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DateRule:
+    """One compiled rule: its id, pattern, what it yields, and the examples its tests run."""
+
+    id: str
+    why: str
+    pattern: regex.Pattern
+    granularity: str
+    mark: str | None
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Holiday:
+    name: str
+    month: int | None
+    day: int | None
+    lunar: Mapping[int, datetime.date]
+
+    def date_in(self, year: int | None) -> tuple[int | None, int | None]:
+        """(month, day) of the holiday in ``year``; lunar ones need the year and a table entry."""
+        if not self.lunar:
+            return self.month, self.day
+        d = self.lunar.get(year) if year is not None else None
+        return (d.month, d.day) if d else (None, None)
+
+
+@dataclass(frozen=True)
+class DateRules:
+    """Everything find_dates needs: compiled rules in priority order and the word tables."""
+
+    rules: tuple[DateRule, ...]
+    relative_year: Mapping[str, int]
+    half: Mapping[str, str]
+    season: Mapping[str, str]
+    year_part: Mapping[str, str]
+    month_part: Mapping[str, str]
+    anaphoric_day: Mapping[str, int]
+    holidays: Mapping[str, Holiday]  # by surface
+
+
+def _frozen(d: dict) -> Mapping:
+    """A read-only copy: DateRules is shared by every call and must not change under them."""
+    return MappingProxyType(dict(d))
+
+
+def _read(path: Path) -> DatesFile:
+    """Parse and schema-check dates.toml; errors name the file, the rule id and the field."""
+    from .rules import RuleError
+
+    if not path.is_file():
+        raise RuleError(f"{path}: missing rules file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RuleError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return DatesFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            where = ""
+            if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
+                item = data[loc[0]][loc[1]]
+                ident = (item.get("id") or item.get("name")) if isinstance(item, dict) else None
+                where = f"rule {ident!r} " if ident else f"{loc[0]}[{loc[1]}] "
+                loc = loc[2:]
+            problems.append(f"{where}{'.'.join(map(str, loc))}: {err['msg']}")
+        raise RuleError(f"{path}: " + "; ".join(problems)) from None
+
+
+def _word_fragments(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, str]:
+    """One fragment per word table, so patterns can say {season} instead of repeating the words."""
+    from .rules import alternation
+
+    tables = {"relative_year": spec.relative_year, "half": spec.half, "season": spec.season,
+              "year_part": spec.year_part, "month_part": spec.month_part,
+              "anaphoric_day": spec.anaphoric_day, "holiday": holidays}
+    # An empty table must never match, rather than match the empty string.
+    return {name: alternation(list(words)) if words else r"(?!)" for name, words in tables.items()}
+
+
+def _holidays(spec: DatesFile, path: Path) -> dict[str, Holiday]:
+    from .rules import RuleError
+
+    out: dict[str, Holiday] = {}
+    for h in spec.holiday:
+        if h.lunar and (h.month or h.day):
+            raise RuleError(f"{path}: holiday {h.name!r}: give month/day or lunar, not both")
+        if h.day is not None and h.month is None:
+            raise RuleError(f"{path}: holiday {h.name!r}: a day needs a month")
+        hol = Holiday(h.name, h.month, h.day, _frozen({d.year: d for d in h.lunar}))
+        for surface in h.surfaces:
+            if surface in out:
+                raise RuleError(f"{path}: holiday {h.name!r}: surface {surface!r} listed twice")
+            out[surface] = hol
+    return out
+
+
+def _fragments(spec: DatesFile, base: dict[str, str], path: Path) -> dict[str, str]:
+    """quantity.toml fragments + word-table fragments + [fragments], each composed in order."""
+    from .rules import RuleError, compile_pattern, compose
+
+    frag = dict(base)
+    for name, value in spec.fragments.items():
+        where = f"{path}: fragment {name!r}"
+        if name in frag:
+            raise RuleError(f"{where}: already defined (quantity.toml or a word table)")
+        frag[name] = compose(value, frag, where)
+        compile_pattern(frag[name], where)
+    return frag
+
+
+def _compile_rule(r: DateRuleSpec, frag: dict[str, str], path: Path) -> DateRule:
+    """Compose and compile one rule, and check its groups can give its granularity."""
+    from .rules import RuleError, compile_pattern, compose
+
+    where = f"{path}: rule {r.id!r}"
+    pattern = compile_pattern(compose(r.pattern, frag, where), where)
+    groups = set(pattern.groupindex)
+    unknown = groups - KNOWN_GROUPS
+    if unknown:
+        raise RuleError(f"{where}: unknown named groups {sorted(unknown)} "
+                        f"(known: {', '.join(sorted(KNOWN_GROUPS))})")
+    if not groups & _NEEDS[r.granularity]:
+        raise RuleError(f"{where}: granularity {r.granularity!r} needs one of the groups "
+                        f"{sorted(_NEEDS[r.granularity])}")
+    if pattern.fullmatch(""):
+        raise RuleError(f"{where}: pattern matches the empty string")
+    return DateRule(r.id, r.why, pattern, r.granularity, r.mark, tuple(r.examples),
+                    tuple(r.counter_examples))
+
+
+def load_date_rules(directory: Path, fragments: dict[str, str]) -> DateRules:
+    """Read, validate and compile ``directory/dates.toml``.
+
+    ``fragments`` are quantity.toml's named regex pieces. A malformed file raises RuleError naming
+    the file, the rule and the problem.
+    """
+    from .rules import RuleError
+
+    path = Path(directory) / "dates.toml"
+    spec = _read(path)
+    ids = [r.id for r in spec.rule]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise RuleError(f"{path}: duplicate rule ids: {', '.join(dup)}")
+    holidays = _holidays(spec, path)
+    frag = _fragments(spec, {**fragments, **_word_fragments(spec, holidays)}, path)
+    return DateRules(
+        rules=tuple(_compile_rule(r, frag, path) for r in spec.rule),
+        relative_year=_frozen(spec.relative_year),
+        half=_frozen(spec.half),
+        season=_frozen(spec.season),
+        year_part=_frozen(spec.year_part),
+        month_part=_frozen(spec.month_part),
+        anaphoric_day=_frozen(spec.anaphoric_day),
+        holidays=_frozen(holidays),
+    )
+
+
+# --- resolving one match -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Base:
+    """The article's own date, the only base relative words are resolved against."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, iso: str | None) -> "_Base | None":
+        if not iso:
+            return None
+        parts = [int(p) for p in iso.split("-")]
+        return cls(*parts)
+
+
+def _small_number(text: str) -> int:
+    """A month/day/quarter/year numeral: Arabic digits or Chinese (十二, 二〇二一, 两)."""
+    return int(text) if text.isdecimal() else parse_chinese(text)
+
+
+def _group(m: regex.Match, name: str) -> str | None:
+    """A named group's text; None if the rule has no such group or it did not take part."""
+    return m.group(name) if name in m.re.groupindex else None
+
+
+def _number(m: regex.Match, name: str) -> int | None:
+    """A named group's numeral as an int (None when absent)."""
+    text = _group(m, name)
+    return _small_number(text) if text else None
+
+
+def _valid_day(year: int | None, month: int | None, day: int | None) -> bool:
+    """Whether the day exists in that month (of a leap year when the year is unknown)."""
+    if day is None:
+        return True
+    if month is None:
+        return 1 <= day <= 31
+    return 1 <= day <= calendar.monthrange(year if year is not None else 2000, month)[1]
+
+
+def _year(m: regex.Match, dr: DateRules, base: _Base | None) -> tuple[int | None, bool]:
+    """(year, stated): the written year, or a relative one resolved against the base."""
+    y = _number(m, "year")
+    if y is not None:
+        return y, True
+    rel = _group(m, "rel")
+    if rel:
+        return (base.year + dr.relative_year[rel] if base else None), True
+    return None, False
+
+
+def _infer_year(month: int, day: int | None, base: _Base | None) -> int | None:
+    """The latest year that does not put month/day after the publication date, if one is known."""
+    if base is None or base.month is None:
+        return None
+    later = (month, day or 0) > (base.month, base.day or 31)
+    return base.year - 1 if later else base.year
+
+
+def _detail(m: regex.Match, dr: DateRules) -> str | None:
+    """Which part of the period: Q1, H2, summer, start, early, a holiday's name."""
+    if (q := _number(m, "quarter")) is not None:
+        return f"Q{q}" if _group(m, "end_quarter") is None else None
+    for name, table in (("half", dr.half), ("season", dr.season), ("part", dr.year_part),
+                        ("mpart", dr.month_part)):
+        if word := _group(m, name):
+            return table[word]
+    if word := _group(m, "holiday"):
+        return dr.holidays[word].name
+    if _group(m, "aday"):
+        return _ANAPHORIC
+    return None
+
+
+def _range_end(m: regex.Match, year: int | None, month: int | None
+               ) -> tuple[int | None, int | None, int | None]:
+    """(end_year, end_month, end_day) of a range; the end defaults to the start's year/month."""
+    if (q := _number(m, "upto_quarter") or _number(m, "end_quarter")) is not None:
+        return year, 3 * q, None
+    if (n := _number(m, "upto_month")) is not None:
+        return year, n, None
+    end_year = _number(m, "end_year")
+    end_month = _number(m, "end_month")
+    end_day = _number(m, "end_day")
+    if end_month is None and end_day is not None:
+        end_month = month
+    if end_year is None and end_month is not None and year is not None:
+        # 2023年10月至3月 runs into the next year
+        end_year = year + 1 if month is not None and end_month < month else year
+    return end_year, end_month, end_day
+
+
+def _resolve(m: regex.Match, rule: DateRule, dr: DateRules, base: _Base | None) -> DateFound | None:
+    """The DateFound a match stands for, or None when its numbers are not a real date."""
+    year, stated = _year(m, dr, base)
+    month, day = _number(m, "month"), _number(m, "day")
+    if (h := _group(m, "holiday")) is not None:
+        month, day = dr.holidays[h].date_in(year)
+    if _group(m, "upto_quarter") or _group(m, "upto_month"):
+        month = 1
+    elif _group(m, "end_quarter"):
+        month = 3 * _number(m, "quarter") - 2
+    end_year, end_month, end_day = (_range_end(m, year, month) if rule.granularity == "range"
+                                    else (None, None, None))
+    if not stated and month is not None and rule.granularity in ("day", "month", "range"):
+        year, end_year = _yearless(month, day, end_month, end_day, base)
+    if not _plausible(year, month, day, end_year, end_month, end_day):
+        return None
+    return DateFound(m.start(), m.end(), year, month, day, rule.granularity, rule.id,
+                     end_year=end_year, end_month=end_month, end_day=end_day,
+                     detail=_detail(m, dr), mark=rule.mark)
+
+
+def _yearless(month: int, day: int | None, end_month: int | None, end_day: int | None,
+              base: _Base | None) -> tuple[int | None, int | None]:
+    """(year, end_year) of a date written without a year: the end is put in the latest year that
+    does not pass the publication date, the start in the same year or, if it wraps, the one before."""
+    last = _infer_year(end_month or month, end_day if end_month else day, base)
+    if last is None or end_month is None:
+        return last, None
+    return (last - 1 if end_month < month else last), last
+
+
+def _plausible(year, month, day, end_year, end_month, end_day) -> bool:
+    """Years 1900..2099, months 1..12, days in their month, and ranges that do not run backwards."""
+    for y in (year, end_year):
+        if y is not None and not 1900 <= y <= 2099:
+            return False
+    for mo in (month, end_month):
+        if mo is not None and not 1 <= mo <= 12:
+            return False
+    if not (_valid_day(year, month, day) and _valid_day(end_year, end_month, end_day)):
+        return False
+    if year is not None and end_year is not None:
+        return (year, month or 1, day or 1) <= (end_year, end_month or 12, end_day or 31)
+    if month is not None and end_month == month and day and end_day:
+        return day <= end_day
+    return True
+
+
+# --- finding -------------------------------------------------------------------------------
+
+def _candidates(clean: str, dr: DateRules, base: _Base | None) -> list[tuple[DateFound, int]]:
+    """Every resolvable match of every rule, with the rule's position (for tie-breaking)."""
+    from .rules import REGEX_TIMEOUT
+
+    out = []
+    for rank, rule in enumerate(dr.rules):
+        for m in rule.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
+            if m.end() > m.start() and (found := _resolve(m, rule, dr, base)) is not None:
+                out.append((found, rank))
+    return out
+
+
+def _longest_first(cands: list[tuple[DateFound, int]]) -> list[DateFound]:
+    """Non-overlapping spans, longest first; equal lengths go to the earlier rule, then leftmost.
+
+    2020年11月12日 beats the 2020年 and 11月12日 inside it; 5月18日讯's dateline rule beats the
+    plain 5月18日 of equal length because it is listed first.
+    """
+    starts: list[int] = []  # taken spans, kept sorted by start (they never overlap)
+    taken: list[DateFound] = []
+    for found, _ in sorted(cands, key=lambda c: (c[0].start - c[0].end, c[1], c[0].start)):
+        i = bisect.bisect_left(starts, found.start)
+        if i < len(taken) and taken[i].start < found.end:
+            continue
+        if i > 0 and taken[i - 1].end > found.start:
+            continue
+        starts.insert(i, found.start)
+        taken.insert(i, found)
+    return taken
+
+
+def _shift(y: int, mo: int, d: int, days: int) -> tuple[int, int, int]:
+    """The calendar date ``days`` after y-mo-d (次日 of 12月31日 is 1月1日 of the next year)."""
+    dt = datetime.date(y, mo, d) + datetime.timedelta(days=days)
+    return dt.year, dt.month, dt.day
+
+
+def _anaphor(found: DateFound, before: list[DateFound], clean: str, dr: DateRules) -> DateFound:
+    """当日/次日: copy (or shift) the nearest earlier date, if it is a day or month on the same line.
+
+    The nearest date of any kind is the referent; if that is a year or a quarter, the day stays
+    unknown rather than reaching further back.
+    """
+    anchor = before[-1] if before else None
+    if (anchor is None or anchor.granularity not in ("day", "month") or anchor.month is None
+            or found.start - anchor.end > _ANAPHOR_REACH or "\n" in clean[anchor.end:found.start]):
+        return found
+    offset = dr.anaphoric_day[clean[found.start:found.end]]
+    if offset == 0:
+        return replace(found, year=anchor.year, month=anchor.month, day=anchor.day)
+    if anchor.year is None or anchor.day is None:
+        return found
+    y, mo, d = _shift(anchor.year, anchor.month, anchor.day, offset)
+    return replace(found, year=y, month=mo, day=d)
+
+
+def _resolve_anaphors(found: list[DateFound], clean: str, dr: DateRules) -> list[DateFound]:
+    """Resolve 当日/次日 left to right, so a chain (…次日…当日) follows the resolved ones."""
+    out: list[DateFound] = []
+    for f in found:
+        out.append(_anaphor(f, out, clean, dr) if f.detail == _ANAPHORIC else f)
+    return out
+
+
+def find_dates(clean: str, rules) -> list[DateFound]:
+    """Every date expression in ``clean`` (the normalised text), sorted, non-overlapping.
+
+    Two passes: the first finds the article's own date (a stamp or dated dateline, see
+    :func:`find_published`); the second resolves relative and yearless dates against it.
+    """
+    dr: DateRules = rules.extra["dates"]
+    found = _longest_first(_candidates(clean, dr, None))
+    base = _Base.parse(find_published(clean, found))
+    if base is not None:
+        found = _longest_first(_candidates(clean, dr, base))
+    return _resolve_anaphors(found, clean, dr)
+
+
+def _iso(d: DateFound) -> str | None:
+    """'YYYY-MM-DD' or 'YYYY-MM'; None without a year and month."""
+    if d.year is None or d.month is None:
+        return None
+    return f"{d.year:04d}-{d.month:02d}" + (f"-{d.day:02d}" if d.day is not None else "")
+
+
+def find_published(clean: str, found: list[DateFound]) -> str | None:
+    """The article's publication date as 'YYYY-MM-DD' (or 'YYYY-MM'), when the article states one.
+
+    A stamp (发布时间：…, or a full date before 来源/作者/星期) wins over a dateline (1月9日电), and
+    a dateline counts only with a year of its own: a yearless one would need a guess. The first of
+    each kind in the text is taken. ``clean`` is accepted for symmetry with find_dates; the marks
+    on ``found`` (set by the rules) carry everything needed.
+    """
+    for mark in ("stamp", "dateline"):
+        for d in found:
+            if d.mark == mark and (iso := _iso(d)):
+                return iso
+    return None

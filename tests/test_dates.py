@@ -1,0 +1,201 @@
+"""Dates: table-driven cases (tests/cases/dates.toml), every rule's own examples, rule-file
+validation, the dev-set gold, and a property test that find_dates is total and well-formed."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extract.dates import DateFound, find_dates, find_published, load_date_rules
+from extract.normalize import normalize
+from extract.rules import RuleError, default_rules
+
+HERE = Path(__file__).resolve().parent
+CASES = tomllib.loads((HERE / "cases" / "dates.toml").read_text(encoding="utf-8"))
+DEV = HERE.parents[1] / "shared" / "corpus" / "dev"  # shared/ sits beside the repository
+FIELDS = ("year", "month", "day", "granularity", "end_year", "end_month", "end_day", "detail")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return default_rules()
+
+
+def _dates(raw: str, rules) -> tuple[str, list[DateFound]]:
+    """Normalise like the pipeline does, then find dates in the clean text."""
+    clean = normalize(raw, rules.fold).clean
+    return clean, find_dates(clean, rules)
+
+
+def _params(kind: str) -> list:
+    """pytest params for one table of cases; `xfail` ones are strict expected failures."""
+    out = []
+    for i, case in enumerate(CASES.get(kind, [])):
+        marks = [pytest.mark.xfail(strict=True, reason=case["xfail"])] if "xfail" in case else []
+        out.append(pytest.param(case, id=f"{kind}{i}-{case['text'][:14]}", marks=marks))
+    return out
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", _params("case"))
+def test_case(case, rules):
+    clean, found = _dates(case["text"], rules)
+    spans = {clean[d.start:d.end]: d for d in found}
+    assert case["surface"] in spans, f"{case['surface']!r} not among {list(spans)}"
+    d = spans[case["surface"]]
+    got = {f: getattr(d, f) for f in FIELDS}
+    assert got == {f: case.get(f) for f in FIELDS}
+    if "rule" in case:
+        assert d.rule == case["rule"]
+
+
+@pytest.mark.parametrize("case", _params("negative"))
+def test_negative(case, rules):
+    clean, found = _dates(case["text"], rules)
+    assert [clean[d.start:d.end] for d in found] == [], case["why"]
+
+
+@pytest.mark.parametrize("case", _params("published"))
+def test_published(case, rules):
+    clean, found = _dates(case["text"], rules)
+    assert (find_published(clean, found) or "") == case["expect"]
+
+
+# --- every rule's own examples -------------------------------------------------------------
+
+def _rule_examples(kind: str) -> list:
+    dr = default_rules().extra["dates"]
+    return [pytest.param(r.id, text, id=f"{r.id}-{text[:12]}")
+            for r in dr.rules for text in getattr(r, kind)]
+
+
+@pytest.mark.parametrize("rule_id, text", _rule_examples("examples"))
+def test_rule_example(rule_id, text, rules):
+    _, found = _dates(text, rules)
+    assert rule_id in [d.rule for d in found], f"{rule_id} did not win in {text!r}: {found}"
+
+
+@pytest.mark.parametrize("rule_id, text", _rule_examples("counter_examples"))
+def test_rule_counter_example(rule_id, text, rules):
+    _, found = _dates(text, rules)
+    assert rule_id not in [d.rule for d in found], f"{rule_id} fired in {text!r}: {found}"
+
+
+def test_every_rule_has_examples(rules):
+    assert all(r.examples for r in rules.extra["dates"].rules)
+
+
+# --- the rule file is validated ------------------------------------------------------------
+
+GOOD_RULE = """
+[[rule]]
+id = "date.year"
+why = "a year"
+granularity = "year"
+pattern = '(?P<year>(?:19|20)[0-9][0-9])年'
+examples = ["2021年"]
+"""
+
+
+def _load(tmp_path: Path, text: str):
+    (tmp_path / "dates.toml").write_text(text, encoding="utf-8")
+    return load_date_rules(tmp_path, {})
+
+
+def test_minimal_file_loads(tmp_path):
+    dr = _load(tmp_path, GOOD_RULE)
+    assert [r.id for r in dr.rules] == ["date.year"]
+
+
+@pytest.mark.parametrize("text, needles", [
+    (GOOD_RULE.replace("年'", "年('"), ["date.year", "bad regex"]),
+    (GOOD_RULE.replace("(?P<year>", "(?P<yr>"), ["date.year", "unknown named groups"]),
+    (GOOD_RULE.replace('"year"\n', '"quarter"\n'), ["date.year", "needs one of the groups"]),
+    (GOOD_RULE.replace('granularity = "year"', 'granularity = "decade"'), ["date.year", "granularity"]),
+    (GOOD_RULE.replace('examples = ["2021年"]', "examples = []"), ["date.year", "examples"]),
+    (GOOD_RULE.replace('why = "a year"', 'why = "a year"\ncolour = "red"'), ["date.year", "colour"]),
+    (GOOD_RULE + GOOD_RULE, ["duplicate rule ids", "date.year"]),
+    (GOOD_RULE.replace("(?P<year>", "{nope}(?P<year>"), ["date.year", "unknown fragment {nope}"]),
+    (GOOD_RULE.replace("年'", "年?'").replace("(?:19|20)[0-9][0-9]", "(?:19|20)?"),
+     ["date.year", "empty string"]),
+    (GOOD_RULE + '[[holiday]]\nname = "x"\nsurfaces = ["节"]\nmonth = 1\nlunar = ["2021-02-12"]\n',
+     ["holiday 'x'", "not both"]),
+    ("[[rule]\n", ["not valid TOML"]),
+])
+def test_malformed_file_names_file_rule_and_problem(tmp_path, text, needles):
+    with pytest.raises(RuleError) as err:
+        _load(tmp_path, text)
+    message = str(err.value)
+    assert "dates.toml" in message
+    for needle in needles:
+        assert needle in message
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RuleError, match="missing rules file"):
+        load_date_rules(tmp_path, {})
+
+
+# --- the dev set ---------------------------------------------------------------------------
+
+def _gold_span(raw: str, g: dict) -> tuple[int, int]:
+    """The raw span of a gold date's q, located inside its ctx (whitespace ignored)."""
+    loose = lambda s: r"\s*".join(regex.escape(c) for c in regex.sub(r"\s", "", s))  # noqa: E731
+    ctx = regex.search(loose(g["ctx"]), raw)
+    assert ctx, g
+    q = regex.search(loose(g["q"]), raw, pos=ctx.start())
+    assert q, g
+    return q.span()
+
+
+@pytest.mark.skipif(not (DEV / "gold.jsonl").is_file(), reason="shared/corpus/dev not beside the repo")
+def test_dev_gold_dates(rules):
+    """Every M date is found with the gold values; every record overlapping a gold date is right."""
+    gold = [json.loads(line) for line in (DEV / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    found_m = total_m = wrong = 0
+    for doc in sorted({g["doc"] for g in gold if g["type"] == "date"}):
+        raw = (DEV / "raw" / doc).read_text(encoding="utf-8")
+        norm = normalize(raw, rules.fold)
+        records = [(norm.raw_span(d.start, d.end), d) for d in find_dates(norm.clean, rules)]
+        for g in (g for g in gold if g["doc"] == doc and g["type"] == "date"):
+            gs, ge = _gold_span(raw, g)
+            hits = [d for (s, e), d in records if s < ge and gs < e]
+            ok = [d for d in hits if (d.year, d.month, d.day, d.granularity)
+                  == (g["year"], g["month"], g["day"], g["granularity"])]
+            if g["role"] == "M":
+                total_m += 1
+                found_m += bool(ok)
+                wrong += len(hits) - len(ok)
+    assert total_m and found_m / total_m >= 0.95
+    assert wrong == 0
+
+
+# --- properties ----------------------------------------------------------------------------
+
+DATEISH = "0123456789年月日号度季上下半初底末春夏秋冬节元旦国庆今去前至到—-./、，。\n 〇一二三四五六七八九十讯电当次"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(DATEISH), max_size=80) | st.text(max_size=80))
+def test_find_dates_is_total_and_well_formed(text):
+    rules = default_rules()
+    found = find_dates(text, rules)
+    last_end = 0
+    for d in found:
+        assert 0 <= d.start < d.end <= len(text)
+        assert d.start >= last_end  # sorted and non-overlapping
+        last_end = d.end
+        assert d.year is None or 1900 <= d.year <= 2100
+        assert d.month is None or 1 <= d.month <= 12
+        assert d.end_month is None or 1 <= d.end_month <= 12
+        assert d.day is None or 1 <= d.day <= 31
+        assert d.granularity in ("year", "half", "quarter", "season", "month", "day", "range")
+    published = find_published(text, found)
+    assert published is None or regex.fullmatch(r"\d{4}-\d\d(-\d\d)?", published)
