@@ -248,6 +248,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             if cut:
                 left_text = left_text[:cut.start()]
         scope = "part" if any(pm in left_text for pm in ar.labels.part_markers) else "total"
+        if gap_is_list and out and out[-1]["scope"] == "part":
+            scope = "part"                                      # 其中刑拘321人、逮捕187人
         next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
         label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
                                        pos, ar)
@@ -260,7 +262,26 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         out.append({"label": label or None, "metric": metric, "scope": scope,
                     "period": _period(q.start, s_lo, found_dates, doc_facts)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
+    _distribute_respectively(clean, quantities, out)
     return out
+
+
+def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[dict]) -> None:
+    """起数、死亡人数分别下降9.1%和15.2%: a list of n things with 分别 and n quantities pairs
+    them in order (the label of each becomes its own item)."""
+    i = 0
+    while i < len(out):
+        label = out[i]["label"] or ""
+        j = i + 1
+        while j < len(out) and out[j]["label"] == label and regex.fullmatch(
+                r"\s*(?:、|和|及|与|，|,)\s*", clean[quantities[j - 1].end:quantities[j].start]):
+            j += 1
+        items = [x for x in regex.split(r"[、和及与]", label) if x]
+        window = clean[max(0, quantities[i].start - 12):quantities[i].start]
+        if j - i > 1 and len(items) == j - i and "分别" in window:
+            for k, item in enumerate(items):
+                out[i + k]["label"] = item
+        i = j
 
 
 def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
@@ -298,7 +319,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     if prev and gap_is_list:
         if obj_s and not verbs_s and prev.verbs:
             verbs_s = prev.verbs                                # 检查出租房屋198处、娱乐场所6家
-        elif verbs_s and not obj_s and prev.obj:
+        elif verbs_s and not obj_s and prev.obj and prev.verbs:
             obj_s = prev.obj                                    # 抓获嫌疑人812人、刑拘530人
     return _shorten(verbs_s + obj_s, ar), verbs_s, obj_s
 

@@ -67,7 +67,10 @@ class DocFacts:
     published: str | None = None
 
 
-_SENTENCE_PUNCT = regex.compile(r"[，。,；;！？!?]")
+_SENTENCE_PUNCT = regex.compile(r"[，。,；;]")
+# Page furniture above a title: breadcrumbs, stamps, bylines.
+_NOT_TITLE = regex.compile(r"[>›|]|首页|当前位置|发布时间|来源[：:]|浏览|点击|作者[：:]|编辑[：:]|"
+                           r"^本报讯|^\d{4}[-/.年]\d")
 
 
 def find_title(norm: NormText) -> str | None:
@@ -77,7 +80,8 @@ def find_title(norm: NormText) -> str | None:
     lines = [ln for ln in norm.raw.splitlines() if ln.strip()][:10]
     for n, line in enumerate(lines):
         text = normalize(line).clean.strip()
-        if not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—")):
+        if (not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—"))
+                or _NOT_TITLE.search(text)):
             continue
         if text.startswith("——") and n == 0:
             continue

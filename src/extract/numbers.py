@@ -60,7 +60,7 @@ def parse_chinese(s: str) -> int:
 def parse_arabic(s: str) -> Decimal:
     """Arabic digits with optional thousands separators and decimals, as an exact Decimal."""
     try:
-        return Decimal(s.replace(",", ""))
+        return Decimal(s.replace(",", "").replace("，", ""))
     except InvalidOperation:
         raise ValueError(f"not an Arabic number: {s!r}") from None
 
