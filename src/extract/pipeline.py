@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from . import attribution, dates, documents
+from .markup import looks_like_html, mask_html
 from .metrics import Blocked, SpanIndex, find_quantities, trap_spans
 from .normalize import NormText, normalize
 from .records import DateMention, Document, Metric, Reject
@@ -68,7 +69,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                      path: str | None = None, sha256: str | None = None,
                      encoding: str | None = None) -> Result:
     """Extract every fact of one article. ``text`` is the decoded original."""
-    norm: NormText = normalize(text, rules.fold)
+    analysed = mask_html(text) if looks_like_html(text) else text
+    norm: NormText = normalize(analysed, rules.fold)
     clean = norm.clean
     sents = sentences(clean)
     rejects: list[Reject] = []

@@ -20,7 +20,7 @@ from .records import Document
 from .rules import RuleSet, default_rules
 from .tables import TABLES, TableWriter, metadata
 
-PATTERNS = ("*.txt",)
+PATTERNS = ("*.txt", "*.html", "*.htm")
 
 
 @dataclass

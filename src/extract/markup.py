@@ -1,0 +1,65 @@
+"""HTML pages saved as text: read the words, keep every offset pointing into the decoded file.
+
+Instead of parsing the page into a new string (which would lose the way back), markup is masked
+in place with characters of the same length: tags, comments, scripts and styles become spaces,
+block-level tags become a line break followed by spaces, and entities become the character they
+stand for padded with spaces. The masked text has exactly the length of the page, so the
+normaliser's offset map leads straight back to the original file.
+
+>>> masked = mask_html("<p>破获<b>刑事案件</b>398起</p>")
+>>> len(masked) == len("<p>破获<b>刑事案件</b>398起</p>")
+True
+>>> " ".join(masked.split())
+'破获 刑事案件 398起'
+"""
+
+from __future__ import annotations
+
+import html
+
+import regex
+
+_LOOKS_LIKE_HTML = regex.compile(r"^\s*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<meta\s)|"
+                                 r"<(?:body|div|p|br|table)[\s/>]", regex.I)
+_INVISIBLE = regex.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->",
+                           regex.I | regex.S)
+_TAG = regex.compile(r"</?([a-zA-Z][\w:-]*)\b[^<>]*>")
+_ENTITY = regex.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+          "section", "article", "header", "footer", "table", "ul", "ol", "dd", "dt",
+          "blockquote", "title", "hr", "pre"}
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a decoded file is an HTML page rather than plain text."""
+    head = text[:4096]
+    return bool(_LOOKS_LIKE_HTML.search(head)) and head.count("<") >= 3
+
+
+def _blank(s: str) -> str:
+    """Same length, no words: keeps line breaks so paragraphs stay apart."""
+    return "".join(ch if ch == "\n" else " " for ch in s)
+
+
+def mask_html(text: str) -> str:
+    """The page's words at their original offsets; markup replaced by same-length blanks."""
+    text = _INVISIBLE.sub(lambda m: _blank(m.group()), text)
+
+    def tag(m: regex.Match) -> str:
+        s = _blank(m.group())
+        if m.group(1).lower() in _BLOCK:
+            # a block boundary is a paragraph break for the normaliser
+            return "\n\n\n" + s[3:] if len(s) >= 3 else "\n" * len(s)
+        return s
+
+    text = _TAG.sub(tag, text)
+
+    def entity(m: regex.Match) -> str:
+        ch = html.unescape(m.group())
+        if len(ch) != 1:
+            return _blank(m.group())
+        if ch in "\u00a0\u3000":
+            ch = " "
+        return ch + " " * (len(m.group()) - 1)
+
+    return _ENTITY.sub(entity, text)
