@@ -29,10 +29,16 @@ from .segment import Sentences, as_pos_tokenizer
 
 # POS tags (jieba / ICTCLAS) that can be part of the counted thing, and that govern it.
 _OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
-                "eng", "an", "i", "f", "a", "x", "m", "mq")
+                "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h")
 _VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
+_CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
+_CLAUSE_MARK = regex.compile(r"[，,；;：:]")
+_HAN_WORD = regex.compile(r"\p{Han}+")
+_HAN_START = regex.compile(r"\p{Han}")
+_LIST_SPLIT = regex.compile(r"[、和及与]")
+_LIST_GAP = regex.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
 _ASIDE = regex.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
 
@@ -128,7 +134,7 @@ class Tok:
 
 def _tag(pos_tokenizer, text: str, fillers: frozenset[str]) -> list[Tok]:
     """POS-tagged tokens of ``text`` without fillers."""
-    toks = [Tok(w, f) for w, f in pos_tokenizer.cut(text, HMM=True)]
+    toks = [Tok(w, f) for w, f in pos_tokenizer.cut(text, HMM=False)]
     toks = [t for t in toks if t.word.strip() and t.word not in fillers]
     return toks
 
@@ -138,7 +144,7 @@ def _clean_context(text: str) -> str:
     words without their marks (安装注册“国家反诈中心”APP -> 安装注册国家反诈中心APP)."""
     def keep_short_word(m: regex.Match) -> str:
         inner = next(g for g in m.groups() if g is not None)
-        return inner if len(inner) <= 8 and regex.fullmatch(r"\p{Han}+", inner) else ""
+        return inner if len(inner) <= 8 and _HAN_WORD.fullmatch(inner) else ""
     return _QUOTED.sub(keep_short_word, _ASIDE.sub("", text))
 
 
@@ -235,8 +241,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             prev = None
             prev_sentence = s_lo
         left_lo = s_lo
-        for m in regex.finditer(r"[，,；;：:]", clean[s_lo:q.start]):
-            left_lo = s_lo + m.end()
+        for m in _CLAUSE_MARK.finditer(clean, s_lo, q.start):
+            left_lo = m.end()
         if prev and prev.end > left_lo:
             left_lo = prev.end
         left_text = clean[left_lo:q.start]
@@ -273,10 +279,10 @@ def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[d
     while i < len(out):
         label = out[i]["label"] or ""
         j = i + 1
-        while j < len(out) and out[j]["label"] == label and regex.fullmatch(
-                r"\s*(?:、|和|及|与|，|,)\s*", clean[quantities[j - 1].end:quantities[j].start]):
+        while j < len(out) and out[j]["label"] == label and _LIST_GAP.fullmatch(
+                clean, quantities[j - 1].end, quantities[j].start):
             j += 1
-        items = [x for x in regex.split(r"[、和及与]", label) if x]
+        items = [x for x in _LIST_SPLIT.split(label) if x]
         window = clean[max(0, quantities[i].start - 12):quantities[i].start]
         if j - i > 1 and len(items) == j - i and "分别" in window:
             for k, item in enumerate(items):
@@ -292,7 +298,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     left = _tag(pos, _clean_context(left_text), fillers)
     # pre-nominal: the quantity is followed by the thing it counts
     after = _clean_context(clean[q.end:min(next_start, s_hi)])
-    starts_han = bool(regex.match(r"\p{Han}", after))
+    starts_han = bool(_HAN_START.match(after))
     stop = _STOP_RIGHT.search(after)
     right_text = after[:stop.start()] if stop else after
     ends_at_next = not stop and next_start < s_hi
@@ -302,7 +308,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
         right = _tag(pos, right_text, fillers)
         if right and right[0].is_verb and stop and stop.group() == "、":
             # 有86人分别受到省、市、区三级表彰: a verb phrase runs on over the list
-            clause_end = regex.search(r"[，,。；;：:！？!?\n]", after)
+            clause_end = _CLAUSE_STOP.search(after)
             right = _tag(pos, after[:clause_end.start()] if clause_end else after, fillers)
         phrase = _right_phrase(right)
         if phrase:

@@ -1,9 +1,14 @@
-"""Seeing the facts: a terminal listing and an HTML rendering of one article's extractions."""
+"""Seeing the facts: terminal listings (one article, diffs, panels) and HTML renderings.
+
+Everything here returns strings; nothing prints or touches files.
+"""
 
 from __future__ import annotations
 
 import html
+import math
 import unicodedata
+from types import SimpleNamespace
 
 _KIND_COLOURS = {
     "count": "#cfe8ff", "money": "#d4f7d4", "percent": "#ffe7b8", "percent_point": "#ffd9a8",
@@ -53,8 +58,11 @@ def format_result(res, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def highlight_html(text: str, metrics, dates) -> str:
-    """The article text with each metric and date wrapped in a <mark> carrying a tooltip."""
+def highlight_html(text: str, metrics, dates, *, anchor: str | None = None) -> str:
+    """The article text with each metric and date wrapped in a <mark> carrying a tooltip.
+
+    With ``anchor``, each mark also gets ``id="{anchor}-{start}"`` and ``data-span="start-end"``
+    so a table row can point at it (the report links its metrics table to the text)."""
     spans = [(m.start, m.end, "metric", m) for m in metrics]
     spans += [(d.start, d.end, "date", d) for d in dates]
     spans.sort(key=lambda s: (s[0], -s[1]))
@@ -74,7 +82,8 @@ def highlight_html(text: str, metrics, dates) -> str:
             tip = (f"year={rec.year} month={rec.month} day={rec.day} "
                    f"granularity={rec.granularity} rule={rec.rule}")
             cls = "x-date"
-        out.append(f'<mark class="{cls}" style="background:{colour}" '
+        ident = f' id="{anchor}-{start}" data-span="{start}-{end}"' if anchor else ""
+        out.append(f'<mark class="{cls}"{ident} style="background:{colour}" '
                    f'title="{html.escape(tip)}">{html.escape(text[start:end])}</mark>')
         pos = end
     out.append(html.escape(text[pos:]))
@@ -90,3 +99,205 @@ def result_html(res) -> str:
     body = highlight_html(res.text, res.metrics, res.dates)
     return (f'{head}<div style="white-space:pre-wrap;line-height:1.7;max-height:40em;'
             f'overflow:auto;border:1px solid #ddd;padding:.5em">{body}</div>')
+
+
+# --- records from tables ---------------------------------------------------------------------
+def _plain(v):
+    """pandas missing values as None, so records read like the pipeline's."""
+    if v is None or v is _NA or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
+try:  # pandas is a dependency, but keep this module importable on its own
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover
+    _NA = object()
+
+
+def frame_records(df, doc_id: str) -> list:
+    """The rows of one document in a table from ``extract.read``, as attribute records."""
+    rows = df[df["doc_id"] == doc_id].to_dict("records")
+    return [SimpleNamespace(**{k: _plain(v) for k, v in r.items()}) for r in rows]
+
+
+def document_html(frames: dict, doc_id: str, raw_text: str) -> str:
+    """A document of an output folder rendered like ``result_html``; ``raw_text`` is the
+    original file text (the output stores offsets, not text)."""
+    docs = frame_records(frames["documents"], doc_id)
+    if not docs:
+        raise KeyError(f"no document {doc_id!r} in these tables")
+    res = SimpleNamespace(document=docs[0], metrics=frame_records(frames["metrics"], doc_id),
+                          dates=frame_records(frames["dates"], doc_id), text=raw_text)
+    return result_html(res)
+
+
+# --- tables in the terminal ------------------------------------------------------------------
+_ANSI = {"up": "\033[32m", "down": "\033[31m", "not comparable": "\033[33m", "same": "\033[2m",
+         "added": "\033[36m", "removed": "\033[35m", "changed": "\033[33m"}
+_ARROWS = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "added": "+",
+           "removed": "-", "changed": "~"}
+_QUALIFIED = {"over": "over ", "nearly": "nearly ", "about": "about ", "under": "under "}
+
+
+def _clip(s: str, width: int) -> str:
+    """Cut a string to a display width (CJK characters count two), marking the cut."""
+    if _width(s) <= width:
+        return s
+    out, w = [], 0
+    for ch in s:
+        w += _width(ch)
+        if w > width - 1:
+            break
+        out.append(ch)
+    return "".join(out) + "…"
+
+
+def text_table(headers: list[str], rows: list[list[str]], align: str,
+               styles: list[str | None] | None = None) -> list[str]:
+    """Lines of a plain-text table: ``align`` has one 'l' or 'r' per column; widths count CJK
+    characters as two; ``styles`` (ANSI codes per row) are applied after padding."""
+    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        parts = [(" " * (w - _width(c)) + c) if a == "r" else _pad(c, w)
+                 for c, w, a in zip(cells, widths, align)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    for i, r in enumerate(rows):
+        style = styles[i] if styles else None
+        out.append(f"{style}{line(r)}\033[0m" if style else line(r))
+    return out
+
+
+def _num(v, signed: bool = False) -> str:
+    v = _plain(v)
+    if v is None:
+        return ""
+    return f"{v:+,.10g}" if signed else f"{v:,.10g}"
+
+
+def _qualified(value, qualifier) -> str:
+    """A value with its hedge in words: 'over 1,000' must never read as a bare 1000."""
+    text = _num(value)
+    return f"{_QUALIFIED.get(_plain(qualifier) or '', '')}{text}" if text else ""
+
+
+def _year_cell(df, side: str) -> tuple[str, bool]:
+    """Header for one side's value column; the year goes in the header when it is unique."""
+    years = {y for y in df[f"year_{side}"].dropna()}
+    return (f"{side} {next(iter(years))}", True) if len(years) == 1 else (side, False)
+
+
+def _diff_row(r: dict, show_org: bool, in_head: tuple[bool, bool]) -> list[str]:
+    status = r["status"]
+    cells = [r["org"] or "-"] if show_org else []
+    for side, year_in_head in zip(("old", "new"), in_head):
+        v = _qualified(r[f"value_{side}"], r[f"qualifier_{side}"])
+        y = _plain(r[f"year_{side}"])
+        cells.append(v if year_in_head or not v or y is None else f"{v} ({y})")
+    delta, pct = _num(r["delta"], True), _plain(r["pct_change"])
+    if status == "not comparable" and delta:
+        delta = f"({delta})"
+    pct_s = "" if pct is None or status == "not comparable" else f"{pct:+.1f}%"
+    cells = [r["metric"], r["unit"] or ""] + cells + [
+        delta, pct_s, f"{_ARROWS.get(status, '?')} {status}",
+        _one_line(_plain(r["text_old"]) or ""), _one_line(_plain(r["text_new"]) or ""),
+        _clip(_one_line(_plain(r["label"]) or ""), 20)]
+    return cells
+
+
+def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bool = False,
+                width: int = 100) -> str:
+    """A ``diff(by="year")`` frame as a readable table: values right-aligned, hedges spelled
+    out, arrows for the direction; label-only rows added/removed are counted unless
+    ``all_rows``; ``context`` adds each side's sentence and how the headline was chosen."""
+    if df.empty:
+        return "nothing to compare (no headline values on either side)"
+    recs = df.to_dict("records")
+    lone = [r for r in recs if not r["canonical"] and r["status"] in ("added", "removed")]
+    shown = recs if all_rows else [r for r in recs if r not in lone]
+    notes = sorted({n for n in (_plain(r["note"]) for r in recs) if n and "compared by" in n
+                    or n and "no organisation" in n})
+    show_org = len({r["org"] for r in shown}) > 1
+    (h_old, y_old), (h_new, y_new) = _year_cell(df, "old"), _year_cell(df, "new")
+    headers = ["metric", "unit"] + (["org"] if show_org else []) + [
+        h_old, h_new, "delta", "%", "status", "old text", "new text", "label"]
+    align = "ll" + ("l" if show_org else "") + "rrrrllll"
+    lines = [f"note: {n}" for n in notes]
+    rows, styles = [], []
+    for r in shown:
+        cells = _diff_row(r, False, (y_old, y_new))
+        if show_org:
+            cells.insert(2, r["org"] or "-")
+        rows.append(cells)
+        styles.append(_ANSI.get(r["status"]) if colour else None)
+    table = text_table(headers, rows, align, styles)
+    lines += table[:2]
+    for r, row_line in zip(shown, table[2:]):
+        lines.append(row_line)
+        if context:
+            lines += _context_lines(r, width)
+    counts = {s: sum(1 for r in recs if r["status"] == s) for s in _ARROWS}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    if lone and not all_rows:
+        lines.append(f"({len(lone)} label-only rows added or removed not shown; --all lists "
+                     "them)")
+    return "\n".join(lines)
+
+
+def _context_lines(r: dict, width: int) -> list[str]:
+    """Under a diff row: each side's sentence, how the headline was picked, any note."""
+    out = []
+    for side in ("old", "new"):
+        sent = _plain(r[f"sentence_{side}"])
+        if sent:
+            out.append(f"    {side}: {_clip(_one_line(sent), width - 9)}")
+    for key in ("chosen_by", "note"):
+        val = _plain(r[key])
+        if val and not (key == "note" and "compared by" in val and ";" not in val):
+            out.append(f"    {key.replace('_', ' ')}: {val}")
+    return out
+
+
+def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
+    """A ``diff(by="run")`` frame: counts per table, then each added, removed or changed row
+    with what changed on the line below."""
+    if df.empty:
+        return "no changes: every document, metric and date is the same in both runs"
+    lines = []
+    for table in ("documents", "metrics", "dates"):
+        sub = df[df["table"] == table]
+        if len(sub):
+            c = sub["status"].value_counts()
+            lines.append(f"{table}: " + ", ".join(f"{c.get(s, 0)} {s}"
+                                                  for s in ("added", "removed", "changed")))
+    rows, styles, details = [], [], []
+    for r in df.to_dict("records"):
+        span = "" if _plain(r["start"]) is None else f"{r['start']}-{r['end']}"
+        rows.append([r["table"], str(r["path"]), span, f"{_ARROWS[r['status']]} {r['status']}",
+                     _clip(_one_line(_plain(r["text"]) or ""), 24), r["changed"] or ""])
+        styles.append(_ANSI.get(r["status"]) if colour else None)
+        details.append(_clip(_one_line(r["detail"] or ""), width - 6))
+    table = text_table(["table", "path", "span", "status", "text", "changed"], rows, "llrlll",
+                       styles)
+    lines += table[:2]
+    for row_line, detail in zip(table[2:], details):
+        lines += [row_line, f"      {detail}"]
+    return "\n".join(lines)
+
+
+def format_panel(df) -> str:
+    """A ``panel`` frame turned on its side for a terminal: per organisation, one line per
+    canonical metric and one column per report year."""
+    if df.empty:
+        return "no canonical metrics"
+    metrics = [c for c in df.columns if c not in ("org", "report_year")]
+    lines = []
+    for org, g in df.groupby("org", sort=True):
+        years = [_plain(y) for y in g["report_year"]]
+        headers = [org or "-"] + [str(y) if y is not None else "?" for y in years]
+        rows = [[m] + [_num(v) for v in g[m]] for m in metrics if g[m].notna().any()]
+        lines += text_table(headers, rows, "l" + "r" * len(years)) + [""]
+    return "\n".join(lines).rstrip()
