@@ -51,8 +51,7 @@ _REQUIRED_COLUMNS = {
 }
 
 
-class EvalError(ValueError):
-    """The gold file or the output folder cannot be used; the message says where and why."""
+from .errors import EvalError  # noqa: E402  (re-exported: extract.evaluate.EvalError)
 
 
 # --------------------------------------------------------------------------- report types

@@ -26,7 +26,7 @@ from .records import KINDS
 REGEX_TIMEOUT = 2.0
 
 _RULE_FILES = ("quantity.toml", "units.toml", "changes.toml", "traps.toml", "metrics.toml",
-               "dates.toml", "documents.toml", "lexicon.txt", "tradsimp.tsv")
+               "dates.toml", "documents.toml", "segment.toml", "lexicon.txt", "tradsimp.tsv")
 
 
 class RuleError(ValueError):
@@ -102,6 +102,10 @@ class RegionRule(TrapRule):
     min_position: float = Field(0.0, ge=0.0, le=1.0)
 
 
+class SegmentFile(_Strict):
+    dictionary_min_freq: int = Field(1, ge=1)
+
+
 class TrapsFile(_Strict):
     trap: list[TrapRule]
     region: list[RegionRule] = []
@@ -138,6 +142,7 @@ class RuleSet:
     regions: tuple[Trap, ...]
     fold: dict[int, str]                  # str.translate table for normalize()
     lexicon: tuple[tuple[str, int | None, str | None], ...]
+    dictionary_min_freq: int
     extra: dict[str, Any] = field(default_factory=dict)  # metrics/dates/documents rule data
 
 
@@ -245,6 +250,8 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     ufile = _validate(UnitsFile, _read_toml(d / "units.toml"), d / "units.toml")
     cfile = _validate(ChangesFile, _read_toml(d / "changes.toml"), d / "changes.toml")
     tfile = _validate(TrapsFile, _read_toml(d / "traps.toml"), d / "traps.toml")
+    sfile = (_validate(SegmentFile, _read_toml(d / "segment.toml"), d / "segment.toml")
+             if (d / "segment.toml").is_file() else SegmentFile())
 
     frag = dict(qfile.fragments)
     for name, value in frag.items():
@@ -297,6 +304,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         regions=tuple(build(r) for r in tfile.region),
         fold=fold_table(_read_char_map(d / "tradsimp.tsv")),
         lexicon=_read_lexicon(d / "lexicon.txt"),
+        dictionary_min_freq=sfile.dictionary_min_freq,
         extra=extra,
     )
 

@@ -102,6 +102,31 @@ def _tag_table(dict_file) -> dict[str, str]:
     return table
 
 
+def _pruned_dictionary(min_freq: int) -> str | None:
+    """jieba's dictionary without words rarer than ``min_freq`` (single characters kept),
+    written once to the temp folder; None means jieba's full dictionary."""
+    import os
+    import tempfile
+
+    import jieba
+
+    if min_freq <= 1:
+        return None
+    src = Path(jieba.__file__).parent / "dict.txt"
+    stat = src.stat()
+    key = hashlib.sha1(f"{src}:{stat.st_size}:{int(stat.st_mtime)}:{min_freq}".encode())
+    dst = Path(tempfile.gettempdir()) / f"extract-jieba-dict-{key.hexdigest()[:12]}.txt"
+    if not dst.is_file():
+        tmp = dst.with_name(f"{dst.name}.{os.getpid()}.tmp")
+        with open(src, encoding="utf-8") as fin, open(tmp, "w", encoding="utf-8") as fout:
+            for line in fin:
+                parts = line.split(" ", 2)
+                if len(parts) >= 2 and (len(parts[0]) == 1 or int(parts[1]) >= min_freq):
+                    fout.write(line)
+        os.replace(tmp, dst)
+    return str(dst)
+
+
 def make_tokenizer(rules: RuleSet):
     """A jieba POS tokenizer over its own Tokenizer instance, with the domain words of
     rules/lexicon.txt. Nothing touches jieba's global dictionary."""
@@ -116,7 +141,8 @@ def make_tokenizer(rules: RuleSet):
                 f.close()
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    tk = jieba.Tokenizer()
+    dictionary = _pruned_dictionary(rules.dictionary_min_freq)
+    tk = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
     tk.initialize()
     for word, freq, tag in rules.lexicon:
         tk.add_word(word, freq, tag)

@@ -87,23 +87,38 @@ def metadata(rules_fingerprint: str, extra: dict | None = None) -> dict[bytes, b
 
 
 class TableWriter:
-    """Streams one table to ``<out>/<name>.parquet.tmp`` row group by row group, then renames."""
+    """Streams one table to ``<out>/.<name>.parquet.tmp`` in row groups, then renames it into
+    place. Rows are buffered up to ``row_group_rows`` so a corpus of millions of small articles
+    gives a few large row groups (not one per article), and memory stays flat."""
 
-    def __init__(self, out_dir: Path, name: str, meta: dict[bytes, bytes]):
+    def __init__(self, out_dir: Path, name: str, meta: dict[bytes, bytes],
+                 row_group_rows: int = 50_000):
         self.name = name
         self.final = Path(out_dir) / f"{name}.parquet"
         self.tmp = self.final.with_name(f".{name}.parquet.tmp")
-        schema = SCHEMAS[name].with_metadata(meta)
-        self.writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self.schema = SCHEMAS[name].with_metadata(meta)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.row_group_rows = row_group_rows
+        self.buffer: list[dict] = []
         self.rows = 0
 
     def write(self, rows: list[dict]) -> None:
-        if rows:
-            self.writer.write_table(to_arrow(self.name, rows).replace_schema_metadata(
-                self.writer.schema.metadata))
-            self.rows += len(rows)
+        self.buffer.extend(rows)
+        self.rows += len(rows)
+        if len(self.buffer) >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            table = to_arrow(self.name, self.buffer).replace_schema_metadata(self.schema.metadata)
+            self.writer.write_table(table)
+            self.buffer = []
 
     def close(self) -> None:
+        self._flush()
+        if self.rows == 0:
+            # an empty table still carries its schema (and metadata)
+            self.writer.write_table(self.schema.empty_table())
         self.writer.close()
         os.replace(self.tmp, self.final)
 
