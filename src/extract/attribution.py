@@ -53,6 +53,7 @@ class LabelRules(_Strict):
     fillers: list[str]
     subjects: list[str] = []
     light_verbs: list[str] = []
+    negations: list[str] = []
     self_contained: list[str] = []
     event_units: list[str] = []
     part_markers: list[str] = []
@@ -169,6 +170,8 @@ def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[T
     j = i
     while j >= 0 and toks[j].is_verb and toks[j].word not in lr.labels.light_verbs:
         j -= 1
+    if j < i and j >= 0 and toks[j].word in lr.labels.negations:
+        j -= 1                                                  # 不起诉: keep the negation
     verbs = toks[j + 1:i + 1]
     if not obj and verbs and not any(v.word in lr.self_contained for v in verbs):
         # 护送危重病人就医: a verb with no object after it takes the object before it
