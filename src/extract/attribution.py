@@ -29,14 +29,16 @@ from .segment import Sentences, as_pos_tokenizer
 
 # POS tags (jieba / ICTCLAS) that can be part of the counted thing, and that govern it.
 _OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
-                "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h")
+                "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h", "t", "tg")
 _VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
+_TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e", "o")
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:]")
 _HAN_WORD = regex.compile(r"\p{Han}+")
 _HAN_START = regex.compile(r"\p{Han}")
+_WORDISH = regex.compile(r"[\p{Han}A-Za-z0-9]")
 _LIST_SPLIT = regex.compile(r"[、和及与]")
 _LIST_GAP = regex.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
@@ -130,7 +132,8 @@ class Tok:
 
     @property
     def is_object(self) -> bool:
-        return (self.tag in _OBJECT_TAGS or self.tag.startswith("n")) and self.word not in "、，,"
+        return ((self.tag in _OBJECT_TAGS or self.tag.startswith("n"))
+                and _WORDISH.match(self.word) is not None)
 
 
 def _tag(pos_tokenizer, text: str, fillers: frozenset[str]) -> list[Tok]:
@@ -158,6 +161,10 @@ def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[T
     if any(t.word == "的" for t in toks):
         last = max(i for i, t in enumerate(toks) if t.word == "的")
         toks = toks[last + 1:]
+    # 民警仅有210名: adverbs, prepositions and light verbs right before the number name nothing
+    while toks and (toks[-1].tag in _TRAILING_TAGS or toks[-1].word in lr.labels.light_verbs):
+        toks = toks[:-1]
+
     def in_object(k: int) -> bool:
         t = toks[k]
         listed = (k > 0 and toks[k - 1].word == "、") or (k + 1 < len(toks) and toks[k + 1].word == "、")
@@ -272,6 +279,9 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
                     "period": _period(q.start, s_lo, found_dates, doc_facts)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
     _distribute_respectively(clean, quantities, out)
+    for row in out:
+        if row["label"]:
+            row["label"] = _shorten(row["label"], ar)
     return out
 
 
@@ -305,6 +315,8 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     stop = _STOP_RIGHT.search(after)
     right_text = after[:stop.start()] if stop else after
     ends_at_next = not stop and next_start < s_hi
+    if q.kind in ("percent", "percent_point") and right_text.startswith("的"):
+        right_text = right_text[1:]                             # 30%的信号灯需要更换
     if (right_text and starts_han
             and not right_text.startswith(("的", "之", "以", "左右", "上下", "多", "余"))
             and not ends_at_next):
@@ -317,7 +329,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
         if phrase:
             obj_left, verbs_left = _walk_left(left, ar)
             lead = "" if obj_left else _join(verbs_left)
-            label = _shorten(lead + _join(phrase), ar)
+            label = lead + _join(phrase)
             return label, lead, _join(phrase)
     obj, verbs = _walk_left(left, ar)
     if not verbs:
@@ -330,7 +342,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
             verbs_s = prev.verbs                                # 检查出租房屋198处、娱乐场所6家
         elif verbs_s and not obj_s and prev.obj and prev.verbs:
             obj_s = prev.obj                                    # 抓获嫌疑人812人、刑拘530人
-    return _shorten(verbs_s + obj_s, ar), verbs_s, obj_s
+    return verbs_s + obj_s, verbs_s, obj_s
 
 
 def _period(pos: int, s_lo: int, found_dates, doc_facts) -> int | None:
