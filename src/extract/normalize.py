@@ -87,8 +87,8 @@ def _keep_space(folded: str, left: int, right: int) -> bool:
     a, b = folded[left], folded[right]
     if _is_latin(a) and _is_latin(b):
         return True
-    if (a == "." and b.isdigit()) or (a.isdigit() and b == "."):
-        return True  # "1. 2024年" is an enumerator and a year, never the decimal 1.2024
+    if a == "." and b.isdigit() and right + 1 < len(folded) and folded[right + 1].isdigit():
+        return True  # "1. 2024年" is an enumerator and a year; "8 . 2 %" is layout
     if a.isdigit() and b.isdigit():
         # "2 0 2 1" is one number spread out by layout; "12 34" is two numbers.
         lone_left = left == 0 or not folded[left - 1].isdigit()
