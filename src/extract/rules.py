@@ -208,7 +208,7 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
         guard = f"(?!{u.not_before})" if u.not_before else ""
         unit_alts.append(regex.escape(surface) + guard)
     pat = (
-        r"(?P<pre>{pre})?\s*"
+        r"(?P<pre>{pre})?\s*(?:人民币|RMB)?\s*"
         r"(?P<num>"
         r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
         r"|百分之(?P<pct>{arabic}|{cn_char}+)"
