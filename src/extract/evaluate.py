@@ -314,22 +314,22 @@ class Tables:
 
 
 def load_tables(out_dir: str | Path) -> Tables:
-    """Read the output tables. documents, metrics and dates are required (an evaluation
-    without them would silently score zero); rejects are optional and only counted."""
-    out = Path(out_dir)
-    frames: dict[str, pd.DataFrame] = {}
+    """Read the output tables (either engine's layout, via tables.read). documents, metrics and
+    dates are required (an evaluation without them would silently score zero); rejects are
+    only counted."""
+    from .tables import read
+
+    try:
+        frames = read(out_dir)
+    except FileNotFoundError as exc:
+        raise EvalError(str(exc)) from None
     for name, required in _REQUIRED_COLUMNS.items():
-        path = out / f"{name}.parquet"
-        if not path.is_file():
-            raise EvalError(f"{out}: not an extract output folder (missing {name}.parquet)")
-        frame = pd.read_parquet(path)
+        frame = frames[name].astype(object).where(frames[name].notna(), None)
         lacking = [c for c in required if c not in frame.columns]
         if lacking:
-            raise EvalError(f"{path}: missing column(s) {', '.join(lacking)}")
+            raise EvalError(f"{out_dir}: {name} table lacks column(s) {', '.join(lacking)}")
         frames[name] = frame
-    rej_path = out / "rejects.parquet"
-    rejects = pd.read_parquet(rej_path) if rej_path.is_file() else None
-    return Tables(frames["documents"], frames["metrics"], frames["dates"], rejects)
+    return Tables(frames["documents"], frames["metrics"], frames["dates"], frames["rejects"])
 
 
 def _scalar(v: Any) -> Any:

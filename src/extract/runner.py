@@ -124,7 +124,9 @@ def check_out_dir(out_dir: Path, force: bool = False) -> None:
         return
     if not out_dir.is_dir():
         raise FileExistsError(f"{out_dir}: exists and is not a folder")
-    ours = {f"{t}.parquet" for t in TABLES} | {f".{t}.parquet.tmp" for t in TABLES} | {".gitkeep"}
+    # either engine's layout: <table>.parquet (local) or <table>/ part folders (Dask)
+    ours = ({f"{t}.parquet" for t in TABLES} | {f".{t}.parquet.tmp" for t in TABLES}
+            | set(TABLES) | {".gitkeep"})
     foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in ours)
     if foreign and not force:
         raise FileExistsError(
@@ -134,8 +136,26 @@ def check_out_dir(out_dir: Path, force: bool = False) -> None:
 
 def run(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None = None,
         rules_dir: str | Path | None = None, jobs: int = 1, max_bytes: int = DEFAULT_MAX_BYTES,
-        force: bool = False, progress: Callable[[int, int, str], None] | None = None) -> RunSummary:
-    """Process every input file below ``in_dir`` and write the four tables to ``out_dir``."""
+        force: bool = False, progress: Callable[[int, int, str], None] | None = None,
+        engine: str = "local", client=None, scheduler: str | None = None,
+        partition_size: int = 100, n_workers: int | None = None,
+        storage_options: dict | None = None) -> RunSummary:
+    """Process every input file below ``in_dir`` and write the four tables to ``out_dir``.
+
+    ``engine="local"`` (default): ``jobs`` worker processes on this machine, one Parquet file per
+    table. ``engine="dask"``: a Dask cluster (``client``, else ``scheduler`` address, else a
+    LocalCluster of ``n_workers`` processes), partitions of ``partition_size`` files, one folder
+    of part files per table; ``in_dir``/``out_dir`` may be fsspec URLs (see ``dask_engine``).
+    """
+    if engine == "dask":
+        from .dask_engine import run_dask
+
+        return run_dask(in_dir, out_dir, rules=rules, rules_dir=rules_dir, max_bytes=max_bytes,
+                        force=force, progress=progress, client=client, scheduler=scheduler,
+                        partition_size=partition_size, n_workers=n_workers,
+                        storage_options=storage_options)
+    if engine != "local":
+        raise ValueError(f"unknown engine {engine!r}: 'local' or 'dask'")
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.exists():
         raise FileNotFoundError(f"{in_dir}: input folder not found")

@@ -130,17 +130,94 @@ class TableWriter:
 
 
 def read(out_dir: str | Path) -> dict:
-    """The tables of an output folder as pandas DataFrames: documents, metrics, dates, rejects."""
-    out = Path(out_dir)
-    missing = [n for n in TABLES if not (out / f"{n}.parquet").is_file()]
+    """The tables of an output folder as pandas DataFrames: documents, metrics, dates, rejects.
+
+    A table is either one file, ``<table>.parquet`` (the local engine), or a folder of part files,
+    ``<table>/part-*.parquet`` (the Dask engine); ``out_dir`` may be a local folder or an fsspec
+    URL (``s3://...``, with the dask extra installed). Rows read from part files are put in the
+    local engine's order: documents by path, the other tables by document (in that order), then
+    start and end (rejects keep their order within a document), so both engines read the same.
+    """
+    fs, root = _output_location(out_dir)
+    found, missing = {}, []
+    for n in TABLES:
+        single, folder = f"{root}/{n}.parquet", f"{root}/{n}"
+        if _isfile(fs, single):
+            found[n] = (single, False)
+        elif _isdir(fs, folder):
+            found[n] = (folder, True)
+        else:
+            missing.append(n)
     if missing:
         raise FileNotFoundError(
-            f"{out}: not an extract output (missing {', '.join(m + '.parquet' for m in missing)})")
-    return {n: _to_pandas(pq.read_table(out / f"{n}.parquet")) for n in TABLES}
+            f"{out_dir}: not an extract output (missing "
+            f"{', '.join(m + '.parquet' for m in missing)} or their part folders)")
+    tables = {n: _read_table(fs, n, path, folder) for n, (path, folder) in found.items()}
+    if any(folder for _, folder in found.values()):
+        tables = _in_local_order(tables)
+    return {n: _to_pandas(tables[n]) for n in TABLES}
+
+
+def _output_location(out_dir: str | Path):
+    """(fsspec filesystem or None for a local folder, root path as a string)."""
+    if isinstance(out_dir, str) and "://" in out_dir:
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(out_dir)
+        return fs, root.rstrip("/") or root
+    return None, str(Path(out_dir))
+
+
+def _isfile(fs, path: str) -> bool:
+    return Path(path).is_file() if fs is None else fs.isfile(path)
+
+
+def _isdir(fs, path: str) -> bool:
+    return Path(path).is_dir() if fs is None else fs.isdir(path)
+
+
+def _read_table(fs, name: str, path: str, folder: bool) -> pa.Table:
+    if not folder:
+        return pq.read_table(path, filesystem=fs)
+    import pyarrow.dataset as ds
+
+    # hidden (".part-*.tmp") and "_"-prefixed files are ignored, as by pandas, DuckDB, Polars
+    return ds.dataset(path, schema=SCHEMAS[name], format="parquet", filesystem=fs).to_table()
+
+
+def _in_local_order(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Rows in the order the local engine writes them, whatever the partitioning: documents by
+    path; metrics and dates by (document order, start, end); rejects by document order. Arrow's
+    sort is stable, so rows that tie keep their order within their part file."""
+    import pyarrow.compute as pc
+
+    docs = tables["documents"]
+    docs = docs.take(pc.sort_indices(docs, sort_keys=[("path", "ascending")]))
+    out = {"documents": docs}
+    doc_ids = docs["doc_id"].combine_chunks()
+    for name in TABLES[1:]:
+        t = tables[name]
+        rank = pc.index_in(t["doc_id"], value_set=doc_ids)
+        keys = [("__doc", "ascending")]
+        if name != "rejects":
+            keys += [("start", "ascending"), ("end", "ascending")]
+        order = pc.sort_indices(t.append_column("__doc", rank), sort_keys=keys)
+        out[name] = t.take(order)
+    return out
 
 
 def read_metadata(out_dir: str | Path) -> dict:
-    """The run metadata (version, rules fingerprint, ...) stored in documents.parquet."""
-    meta = pq.read_schema(Path(out_dir) / "documents.parquet").metadata or {}
+    """The run metadata (version, rules fingerprint, ...) stored with the documents table
+    (``documents.parquet``, or the part files of ``documents/``)."""
+    fs, root = _output_location(out_dir)
+    path = f"{root}/documents.parquet"
+    if not _isfile(fs, path):
+        folder = f"{root}/documents"
+        parts = (sorted(str(p) for p in Path(folder).glob("part-*.parquet")) if fs is None
+                 else sorted(fs.glob(f"{folder}/part-*.parquet")))
+        if not parts:
+            raise FileNotFoundError(f"{out_dir}: not an extract output (no documents table)")
+        path = parts[0]
+    meta = pq.read_schema(path, filesystem=fs).metadata or {}
     raw = meta.get(b"extract")
     return json.loads(raw) if raw else {}
