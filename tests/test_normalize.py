@@ -119,9 +119,6 @@ def test_empty_and_blank(norm):
         assert n.clean == "" and len(n.index) == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the module docstring says raw_span(2, 6) == (4, 13) for '共 计 16 万\\n\\n元。', a text of "
-    "12 characters; the right answer is (4, 11) (test_raw_span_examples)"))
 def test_module_doctests():
     """The examples in normalize.py's docstrings are part of the spec."""
     result = doctest.testmod(extract.normalize, optionflags=doctest.ELLIPSIS)

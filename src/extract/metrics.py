@@ -87,7 +87,8 @@ class SpanIndex:
 
 def _qualifier(m: regex.Match, rules: RuleSet) -> str:
     for group, table in (("pre", rules.hedge_prefix), ("h1", rules.hedge_inner),
-                         ("h2", rules.hedge_inner), ("post", rules.hedge_suffix)):
+                         ("h1c", rules.hedge_inner), ("h2", rules.hedge_inner),
+                         ("post", rules.hedge_suffix)):
         word = m.group(group)
         if word:
             return table[word]
@@ -102,10 +103,13 @@ def _value(m: regex.Match) -> float | None:
         return parse_number(m.group("pct"))
     cn = m.group("cn")
     if cn and all(ch in _SCALE_ONLY for ch in cn):
-        # a bare 百/千/万/亿 is a number only when hedged or money: 近亿元, 超千万元, 百余人
-        if not (m.group("pre") or m.group("h2") or (m.group("unit") == "元")):
+        # a bare 百/千/万/亿 is a number only when hedged: 近亿元, 超千万元, 百余人 (not 千万家)
+        if not (m.group("pre") or m.group("h2") or m.group("h1c")):
             return None
-    return parse_number(cn)
+    value = parse_number(cn)
+    if m.group("scc"):
+        value *= parse_number(m.group("scc"))                  # 三百余万元
+    return value
 
 
 def _change(clean: str, start: int, rules: RuleSet) -> tuple[str | None, str | None]:
@@ -143,11 +147,13 @@ def find_quantities(clean: str, rules: RuleSet, blocked: SpanIndex) -> list[Quan
         else:
             value, unit, kind = raw_value, "%", "percent"
         change, basis = _change(clean, start, rules)
-        if change is None and out:
+        if out and out[-1].change and out[-1].kind == kind:
             prev = out[-1]
             gap = clean[prev.end:start]
-            if prev.change and prev.kind == kind and _LIST_JOINERS.fullmatch(gap):
+            if change is None and _LIST_JOINERS.fullmatch(gap):
                 change, basis = prev.change, prev.basis  # 同比分别下降6.12%、17.40%
+            elif change and basis is None and prev.basis and _LIST_JOINERS.match(gap):
+                basis = prev.basis                      # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
             start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
             kind=kind, qualifier=_qualifier(m, rules), change=change, basis=basis,

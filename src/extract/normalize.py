@@ -17,7 +17,7 @@ What it does, and why:
 >>> n.clean
 '共计16万元。'
 >>> n.raw_span(2, 6)
-(4, 13)
+(4, 11)
 """
 
 from __future__ import annotations

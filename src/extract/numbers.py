@@ -16,6 +16,8 @@ Only parsing lives here; finding the span is the quantity regex's job (metrics.p
 2021.0
 >>> parse_number("十五")
 15.0
+>>> parse_number("九十八点六")
+98.6
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ def parse_number(s: str) -> float:
     s = s.strip()
     if s.startswith("百分之"):
         return parse_number(s[3:])
+    if "点" in s:  # 九十八点六: a Chinese decimal, digits read one by one after 点
+        whole, _, frac = s.partition("点")
+        digits = "".join(str(CN_DIGITS[ch]) for ch in frac)
+        return float(parse_chinese(whole)) + float(Decimal("0." + digits))
     head = s.rstrip("".join(CN_CHARS))
     if head:
         tail = s[len(head):]

@@ -151,14 +151,24 @@ def alternation(words: list[str] | tuple[str, ...]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+_FRAGMENT_REF = regex.compile(r"\{([a-z_]+)\}")
+
+
 def compose(pattern: str, fragments: dict[str, str], where: str) -> str:
-    """Replace ``{name}`` with the named fragment (as a non-capturing group)."""
+    """Replace ``{name}`` with the named fragment (as a non-capturing group); fragments may
+    use other fragments."""
     def sub(m: regex.Match) -> str:
         name = m.group(1)
         if name not in fragments:
             raise RuleError(f"{where}: unknown fragment {{{name}}} (known: {', '.join(sorted(fragments))})")
         return f"(?:{fragments[name]})"
-    return regex.sub(r"\{([a-z_]+)\}", sub, pattern)
+
+    for _ in range(10):
+        expanded = _FRAGMENT_REF.sub(sub, pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise RuleError(f"{where}: fragments refer to each other in a cycle")
 
 
 def compile_pattern(pattern: str, where: str, flags: int = 0) -> regex.Pattern:
@@ -211,8 +221,11 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
         r"(?P<pre>{pre})?\s*(?:人民币|RMB)?\s*"
         r"(?P<num>"
         r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
-        r"|百分之(?P<pct>{arabic}|{cn_char}+)"
-        r"|(?P<vg>{vague})?(?P<cn>{cn_char}+)"
+        r"|百分之(?P<pct>{arabic}|{cn_decimal})"
+        # a Chinese numeral starts where its run starts (keeps long runs linear), may carry a
+        # decimal (三点五), and a hedge may stand between it and its scale (三百余万元)
+        r"|(?P<vg>{vague})?(?<!{cn_char})(?P<cn>{cn_decimal})"
+        r"(?:\s*(?P<h1c>{inner})?\s*(?P<scc>[万亿]+))?"
         r")"
         r"\s*(?P<h2>{inner})?"
         r"\s*(?P<unit>{units})?"
