@@ -22,7 +22,7 @@ from .tables import read, read_metadata
 __all__ = [
     "extract_text", "extract_file", "run", "read", "read_metadata", "load_rules",
     "default_rules", "Result", "RunSummary", "Metric", "DateMention", "Document", "Reject",
-    "RuleSet", "RuleError", "__version__",
+    "RuleSet", "RuleError", "diff", "panel", "__version__",
 ]
 
 
@@ -42,3 +42,18 @@ def extract_file(path: str | Path, *, rules: RuleSet | None = None, tokenizer=No
 
     p = Path(path)
     return process_file(p, p.name, rules or default_rules(), tokenizer)
+
+
+def diff(old, new=None, by: str = "year"):
+    """Compare two outputs (folders or frames from :func:`read`): see extract.compare.diff.
+    (A thin wrapper so that ``import extract`` does not import pandas.)"""
+    from .compare import diff as _diff
+
+    return _diff(old, new, by=by)
+
+
+def panel(out):
+    """Year-by-metric panel of one output: see extract.compare.panel."""
+    from .compare import panel as _panel
+
+    return _panel(out)

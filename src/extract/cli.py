@@ -1,9 +1,12 @@
 """The command line: each command is a thin call into the library.
 
     extract run IN --out OUT [--jobs N] [--rules DIR] [--strict] [--force]
+                [--engine local|dask] [--scheduler ADDRESS] [--partition-size N]
     extract show FILE [--rules DIR]
     extract eval GOLD --raw DIR --out DIR [--verbose] [--json]
     extract rules check [--rules DIR]
+    extract diff OLD [NEW] [--by year|run] [--csv FILE] [--all] [--context]
+    extract report OUT --html FILE [--raw DIR] [--against OLD]
 """
 
 from __future__ import annotations
@@ -41,8 +44,10 @@ def cmd_run(args) -> int:
     try:
         summary = run(args.input, args.out, rules_dir=args.rules, jobs=args.jobs,
                       max_bytes=args.max_bytes, force=args.force,
-                      progress=_progress_printer(sys.stderr))
-    except (FileNotFoundError, FileExistsError) as exc:
+                      progress=_progress_printer(sys.stderr), engine=args.engine,
+                      scheduler=args.scheduler, partition_size=args.partition_size,
+                      n_workers=args.jobs)
+    except (FileNotFoundError, FileExistsError, ImportError) as exc:
         print(f"extract run: {exc}", file=sys.stderr)
         return 2
     print(summary)
@@ -83,6 +88,64 @@ def cmd_rules_check(args) -> int:
     return 0
 
 
+def _describe_output(label: str, out: str, docs) -> str:
+    """One line naming an output: its documents, orgs and years, and its rules fingerprint."""
+    from .tables import read_metadata
+
+    orgs = ", ".join(sorted({str(o) for o in docs["org"].dropna()})) or "no org"
+    years = ", ".join(str(y) for y in sorted(set(docs["report_year"].dropna())))
+    rules = read_metadata(out).get("rules_fingerprint", "?")
+    return (f"{label}: {out}  (documents: {len(docs)}; org: {orgs}; report years: "
+            f"{years or '-'}; rules {rules})")
+
+
+def cmd_diff(args) -> int:
+    from .compare import diff, headlines, panel
+    from .tables import read
+    from .view import format_diff, format_panel, format_run_diff
+
+    try:
+        old = read(args.old)
+        new = read(args.new) if args.new else None
+        df = diff(old, new, by=args.by)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"extract diff: {exc}", file=sys.stderr)
+        return 2
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+    colour = sys.stdout.isatty()
+    print(_describe_output("old" if new is not None else "output", args.old, old["documents"]))
+    if new is not None:
+        print(_describe_output("new", args.new, new["documents"]))
+    if args.by == "run":
+        print(format_run_diff(df, colour=colour))
+    else:
+        if new is None:
+            print(format_panel(panel(old), headlines(old)))
+            print("year over year:" if len(df) else "year over year: no organisation has "
+                  "more than one report year")
+        if len(df) or new is not None:
+            print(format_diff(df, colour=colour, context=args.context, all_rows=args.all))
+    if args.csv:
+        print(f"wrote {args.csv} ({len(df)} rows)")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import build_report
+
+    try:
+        rep = build_report(args.out, raw_dir=args.raw, against=args.against)
+    except FileNotFoundError as exc:
+        print(f"extract report: {exc}", file=sys.stderr)
+        return 2
+    Path(args.html).write_text(rep.html, encoding="utf-8")
+    print(f"wrote {args.html}: {rep.documents} documents, {rep.highlighted} metrics highlighted")
+    for path, why in rep.missing:
+        print(f"  no text for {path}: {why}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="extract", description=__doc__.split("\n")[0])
     p.add_argument("--version", action="version", version=f"extract {__version__}")
@@ -99,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="exit 1 if any file failed")
     r.add_argument("--force", action="store_true",
                    help="write into --out even if it holds files that are not extract output")
+    r.add_argument("--engine", choices=["local", "dask"], default="local",
+                   help="local: worker processes on this machine (default); dask: a Dask "
+                        "cluster (pip install 'extract[dask]'); IN and --out may then be "
+                        "fsspec URLs (s3://, gcs://, file://)")
+    r.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --engine dask: a running scheduler (tcp://host:8786); default: "
+                        "a local cluster of --jobs worker processes")
+    r.add_argument("--partition-size", type=int, default=100, metavar="N",
+                   help="with --engine dask: input files per task and per part file "
+                        "(default 100)")
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("show", help="print the facts of one article, with their context")
@@ -119,11 +192,33 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("action", choices=["check"])
     rc.add_argument("--rules", default=None)
     rc.set_defaults(func=cmd_rules_check)
+
+    d = sub.add_parser("diff", help="compare two outputs (headline values by year, or two runs)")
+    d.add_argument("old", help="output folder (alone: compare its report years)")
+    d.add_argument("new", nargs="?", default=None, help="output folder to compare with OLD")
+    d.add_argument("--by", choices=["year", "run"], default="year",
+                   help="year: headline value per metric (default); run: the same articles "
+                        "processed twice, row by row")
+    d.add_argument("--csv", metavar="FILE", help="also write the full comparison as CSV")
+    d.add_argument("--all", action="store_true",
+                   help="also list label-only rows that are on one side only")
+    d.add_argument("--context", action="store_true",
+                   help="print each side's sentence and how the headline was chosen")
+    d.set_defaults(func=cmd_diff)
+
+    rp = sub.add_parser("report", help="write one self-contained HTML page for an output")
+    rp.add_argument("out", help="output folder of `extract run`")
+    rp.add_argument("--html", required=True, metavar="FILE", help="the page to write")
+    rp.add_argument("--raw", default=None, metavar="DIR",
+                    help="folder of the original articles (default: the run's input folder)")
+    rp.add_argument("--against", default=None, metavar="OLD",
+                    help="another output to compare with (adds a headline diff and its years)")
+    rp.set_defaults(func=cmd_report)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .evaluate import EvalError
+    from .errors import EvalError
     from .rules import RuleError
 
     args = build_parser().parse_args(argv)

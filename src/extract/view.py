@@ -10,6 +10,8 @@ import math
 import unicodedata
 from types import SimpleNamespace
 
+from pandas import NA as _NA
+
 _KIND_COLOURS = {
     "count": "#cfe8ff", "money": "#d4f7d4", "percent": "#ffe7b8", "percent_point": "#ffd9a8",
     "weight": "#ecd9ff", "duration": "#e6e6e6", "other": "#f5f5c8", "date": "#ffd6e0",
@@ -109,12 +111,6 @@ def _plain(v):
     return v
 
 
-try:  # pandas is a dependency, but keep this module importable on its own
-    from pandas import NA as _NA
-except ImportError:  # pragma: no cover
-    _NA = object()
-
-
 def frame_records(df, doc_id: str) -> list:
     """The rows of one document in a table from ``extract.read``, as attribute records."""
     rows = df[df["doc_id"] == doc_id].to_dict("records")
@@ -129,6 +125,10 @@ def document_html(frames: dict, doc_id: str, raw_text: str) -> str:
         raise KeyError(f"no document {doc_id!r} in these tables")
     res = SimpleNamespace(document=docs[0], metrics=frame_records(frames["metrics"], doc_id),
                           dates=frame_records(frames["dates"], doc_id), text=raw_text)
+    wrong = [r for r in res.metrics + res.dates if raw_text[r.start:r.end] != r.text]
+    if wrong:  # another version of the file: every highlight would sit on the wrong characters
+        raise ValueError(f"{doc_id}: raw_text does not match the output ({wrong[0].text!r} "
+                         f"is not at {wrong[0].start})")
     return result_html(res)
 
 
@@ -178,6 +178,15 @@ def _num(v, signed: bool = False) -> str:
     return f"{v:+,.10g}" if signed else f"{v:,.10g}"
 
 
+def short_number(v: float) -> str:
+    """Compact figures for chart labels, in the units Chinese reports use (万, 亿)."""
+    for scale, word in ((1e8, "亿"), (1e4, "万"), (1, "")):
+        if v >= scale or scale == 1:
+            x = v / scale
+            return f"{float(f'{x:.3g}') if x < 1000 else round(x):,.10g}{word}"
+    return ""  # pragma: no cover
+
+
 def _qualified(value, qualifier) -> str:
     """A value with its hedge in words: 'over 1,000' must never read as a bare 1000."""
     text = _num(value)
@@ -190,45 +199,50 @@ def _year_cell(df, side: str) -> tuple[str, bool]:
     return (f"{side} {next(iter(years))}", True) if len(years) == 1 else (side, False)
 
 
-def _diff_row(r: dict, show_org: bool, in_head: tuple[bool, bool]) -> list[str]:
-    status = r["status"]
-    cells = [r["org"] or "-"] if show_org else []
+def _diff_row(r: dict, in_head: tuple[bool, bool]) -> list[str]:
+    """The cells of one diff row; a year goes next to its value unless it is in the header."""
+    status, values = r["status"], []
     for side, year_in_head in zip(("old", "new"), in_head):
         v = _qualified(r[f"value_{side}"], r[f"qualifier_{side}"])
         y = _plain(r[f"year_{side}"])
-        cells.append(v if year_in_head or not v or y is None else f"{v} ({y})")
+        values.append(v if year_in_head or not v or y is None else f"{v} ({y})")
     delta, pct = _num(r["delta"], True), _plain(r["pct_change"])
     if status == "not comparable" and delta:
         delta = f"({delta})"
     pct_s = "" if pct is None or status == "not comparable" else f"{pct:+.1f}%"
-    cells = [r["metric"], r["unit"] or ""] + cells + [
+    return [r["metric"], r["unit"] or ""] + values + [
         delta, pct_s, f"{_ARROWS.get(status, '?')} {status}",
         _one_line(_plain(r["text_old"]) or ""), _one_line(_plain(r["text_new"]) or ""),
         _clip(_one_line(_plain(r["label"]) or ""), 20)]
-    return cells
+
+
+def _notes(r: dict) -> list[str]:
+    return [n for n in (_plain(r["note"]) or "").split("; ") if n]
 
 
 def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bool = False,
                 width: int = 100) -> str:
     """A ``diff(by="year")`` frame as a readable table: values right-aligned, hedges spelled
     out, arrows for the direction; label-only rows added/removed are counted unless
-    ``all_rows``; ``context`` adds each side's sentence and how the headline was chosen."""
+    ``all_rows``; ``context`` adds each side's sentence and how the headline was chosen.
+    A note shared by every row (two organisations) is printed once, above the table."""
     if df.empty:
         return "nothing to compare (no headline values on either side)"
     recs = df.to_dict("records")
     lone = [r for r in recs if not r["canonical"] and r["status"] in ("added", "removed")]
-    shown = recs if all_rows else [r for r in recs if r not in lone]
-    notes = sorted({n for n in (_plain(r["note"]) for r in recs) if n and "compared by" in n
-                    or n and "no organisation" in n})
+    shown = recs if all_rows else [r for r in recs if not any(r is x for x in lone)]
+    common = set.intersection(*(set(_notes(r)) for r in recs))
     show_org = len({r["org"] for r in shown}) > 1
     (h_old, y_old), (h_new, y_new) = _year_cell(df, "old"), _year_cell(df, "new")
     headers = ["metric", "unit"] + (["org"] if show_org else []) + [
         h_old, h_new, "delta", "%", "status", "old text", "new text", "label"]
     align = "ll" + ("l" if show_org else "") + "rrrrllll"
-    lines = [f"note: {n}" for n in notes]
+    if not show_org and len({r["org"] for r in recs}) == 1 and "→" not in (recs[0]["org"] or ""):
+        common.add(f"org: {recs[0]['org'] or '-'}")
+    lines = [f"note: {n}" for n in sorted(common)]
     rows, styles = [], []
     for r in shown:
-        cells = _diff_row(r, False, (y_old, y_new))
+        cells = _diff_row(r, (y_old, y_new))
         if show_org:
             cells.insert(2, r["org"] or "-")
         rows.append(cells)
@@ -238,7 +252,7 @@ def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bo
     for r, row_line in zip(shown, table[2:]):
         lines.append(row_line)
         if context:
-            lines += _context_lines(r, width)
+            lines += _context_lines(r, width, common)
     counts = {s: sum(1 for r in recs if r["status"] == s) for s in _ARROWS}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if lone and not all_rows:
@@ -247,23 +261,23 @@ def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bo
     return "\n".join(lines)
 
 
-def _context_lines(r: dict, width: int) -> list[str]:
-    """Under a diff row: each side's sentence, how the headline was picked, any note."""
+def _context_lines(r: dict, width: int, common: set) -> list[str]:
+    """Under a diff row: each side's sentence, how the headline was picked, its own notes."""
     out = []
     for side in ("old", "new"):
         sent = _plain(r[f"sentence_{side}"])
         if sent:
             out.append(f"    {side}: {_clip(_one_line(sent), width - 9)}")
-    for key in ("chosen_by", "note"):
-        val = _plain(r[key])
-        if val and not (key == "note" and "compared by" in val and ";" not in val):
-            out.append(f"    {key.replace('_', ' ')}: {val}")
+    if _plain(r["chosen_by"]):
+        out.append(f"    chosen by: {r['chosen_by']}")
+    out += [f"    note: {n}" for n in _notes(r) if n not in common]
     return out
 
 
 def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     """A ``diff(by="run")`` frame: counts per table, then each added, removed or changed row
-    with what changed on the line below."""
+    with what changed on the line below. The facts of a document that is on one side only are
+    counted, not listed: they say nothing about the rules."""
     if df.empty:
         return "no changes: every document, metric and date is the same in both runs"
     lines = []
@@ -273,8 +287,17 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
             c = sub["status"].value_counts()
             lines.append(f"{table}: " + ", ".join(f"{c.get(s, 0)} {s}"
                                                   for s in ("added", "removed", "changed")))
+    recs = df.to_dict("records")
+    whole = {(r["path"], r["status"]) for r in recs
+             if r["table"] == "documents" and r["status"] in ("added", "removed")}
+    for path, status in sorted(whole):
+        n = {t: sum(1 for r in recs if r["table"] == t and (r["path"], r["status"]) ==
+                    (path, status)) for t in ("metrics", "dates")}
+        lines.append(f"{path}: document {status} ({n['metrics']} metrics and {n['dates']} "
+                     "dates with it, not listed)")
+    recs = [r for r in recs if r["table"] == "documents" or (r["path"], r["status"]) not in whole]
     rows, styles, details = [], [], []
-    for r in df.to_dict("records"):
+    for r in recs:
         span = "" if _plain(r["start"]) is None else f"{r['start']}-{r['end']}"
         rows.append([r["table"], str(r["path"]), span, f"{_ARROWS[r['status']]} {r['status']}",
                      _clip(_one_line(_plain(r["text"]) or ""), 24), r["changed"] or ""])
@@ -288,16 +311,21 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def format_panel(df) -> str:
+def format_panel(df, heads=None) -> str:
     """A ``panel`` frame turned on its side for a terminal: per organisation, one line per
-    canonical metric and one column per report year."""
+    canonical metric and one column per report year. With ``heads`` (``diff.headlines``) the
+    hedges show too: a panel cell of 1000余克 reads "over 1,000", not 1,000."""
     if df.empty:
         return "no canonical metrics"
+    quals = {} if heads is None else {
+        (h["org"], _plain(h["year"]), h["key"]): _plain(h["qualifier"])
+        for h in heads.to_dict("records")}
     metrics = [c for c in df.columns if c not in ("org", "report_year")]
     lines = []
     for org, g in df.groupby("org", sort=True):
         years = [_plain(y) for y in g["report_year"]]
         headers = [org or "-"] + [str(y) if y is not None else "?" for y in years]
-        rows = [[m] + [_num(v) for v in g[m]] for m in metrics if g[m].notna().any()]
+        rows = [[m] + [_qualified(v, quals.get((org, y, m))) for v, y in zip(g[m], years)]
+                for m in metrics if g[m].notna().any()]
         lines += text_table(headers, rows, "l" + "r" * len(years)) + [""]
     return "\n".join(lines).rstrip()

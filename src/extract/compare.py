@@ -31,8 +31,6 @@ _UNITS = {
     "吨": ("克", 1e6),
 }
 _LABEL_NOISE = re.compile(r"[\s\u3000、，,。．.；;：:·\-—_（）()“”\"'‘’《》]")
-HEADLINE_RULE = "largest value (ties: first in the text)"
-STATUSES = ("up", "down", "same", "not comparable", "added", "removed")
 YEAR_COLUMNS = [
     "org", "metric", "unit", "label", "year_old", "value_old", "qualifier_old", "year_new",
     "value_new", "qualifier_new", "delta", "pct_change", "status", "text_old", "text_new",
@@ -76,35 +74,53 @@ def candidates(frames: dict) -> pd.DataFrame:
     return m.drop(columns=["factor", "report_year"])
 
 
-def _pick(g: pd.DataFrame) -> dict:
-    """One headline from a group: the unit most used (first in the text on a tie), then the
-    largest value, first in the text on a tie. Says how it chose, so a reader can check."""
-    units = g.groupby("unit", sort=False)["order"].agg(["size", "min"])
-    unit = units.sort_values(["size", "min"], ascending=[False, True]).index[0]
-    same = g[g["unit"] == unit].sort_values(["value", "order"], ascending=[False, True])
-    row = same.iloc[0].to_dict()
-    if len(same) == 1:
-        how = "only candidate"
-    else:
-        vals = ", ".join(f"{v:,.10g}" for v in same.sort_values("order")["value"])
-        how = f"largest of {len(same)} ({vals})"
-    others = [u for u in units.index if u != unit]
-    if others:
-        how += f"; other units ignored: {', '.join(u or '-' for u in others)}"
-    row["pick"] = how
-    return row
+_GROUP = ["org", "year", "key"]
+_NO_YEAR = -1  # stands in for a missing report year while grouping
+
+
+def _dominant_units(c: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per group, the unit most used (first in the text on a tie): values in other units
+    count other things and cannot be the headline. Returns (all units, the dominant one)."""
+    units = c.groupby(_GROUP + ["unit"], sort=False)["order"].agg(n="size", first="min")
+    units = units.reset_index().sort_values(["n", "first"], ascending=[False, True],
+                                            kind="stable")
+    return units, units.drop_duplicates(_GROUP)[_GROUP + ["unit"]]
+
+
+def _picks(same: pd.DataFrame, units: pd.DataFrame, dominant: pd.DataFrame) -> pd.DataFrame:
+    """How each headline was chosen, in words a reader can check against the text."""
+    s = same.sort_values("order", kind="stable")
+    s = s.assign(v=[f"{v:,.10g}" for v in s["value"]])
+    p = s.groupby(_GROUP, sort=False)["v"].agg(n="size", vals=", ".join).reset_index()
+    p["pick"] = ["only candidate" if n == 1 else f"largest of {n} ({v})"
+                 for n, v in zip(p["n"], p["vals"])]
+    other = units.merge(dominant, on=_GROUP, suffixes=("", "_d"))
+    other = other[other["unit"] != other["unit_d"]]
+    if len(other):
+        o = other.groupby(_GROUP, sort=False)["unit"].agg(
+            lambda u: ", ".join(x or "-" for x in u)).rename("others").reset_index()
+        p = p.merge(o, on=_GROUP, how="left")
+        p["pick"] = [a if pd.isna(b) else f"{a}; other units ignored: {b}"
+                     for a, b in zip(p["pick"], p["others"])]
+    return p[_GROUP + ["pick"]]
 
 
 def headlines(x) -> pd.DataFrame:
-    """One headline value per (org, report year, metric key) of an output, long form."""
+    """One headline value per (org, report year, metric key) of an output, long form: the
+    unit most used, then the largest value, the first in the text on a tie (``pick`` says)."""
     c = candidates(frames_of(x))
     cols = ["org", "year", "key", "canonical", "unit", "value", "qualifier", "label", "text",
-            "sentence", "doc_id", "start", "pick"]
+            "sentence", "doc", "start", "pick"]
     if c.empty:
         return pd.DataFrame(columns=cols)
-    rows = [_pick(g) for _, g in c.groupby(["org", "year", "key"], sort=True, dropna=False)]
-    out = pd.DataFrame(rows)[cols].rename(columns={"doc_id": "doc"})
-    return out.sort_values(["org", "year", "key"], kind="stable").reset_index(drop=True)
+    c["year"] = c["year"].astype("Int64").fillna(_NO_YEAR)
+    units, dominant = _dominant_units(c)
+    same = c.merge(dominant, on=_GROUP + ["unit"])
+    best = same.sort_values(["value", "order"], ascending=[False, True], kind="stable")
+    best = best.drop_duplicates(_GROUP).merge(_picks(same, units, dominant), on=_GROUP)
+    best["year"] = best["year"].mask(best["year"] == _NO_YEAR)
+    out = best.rename(columns={"doc_id": "doc"})[cols]
+    return out.sort_values(_GROUP, kind="stable").reset_index(drop=True)
 
 
 def panel(x) -> pd.DataFrame:
@@ -148,10 +164,10 @@ def _compare(r: dict) -> tuple:
     delta = vn - vo
     pct = delta / vo * 100 if vo else None
     qo, qn = r["qualifier_old"] or "exact", r["qualifier_new"] or "exact"
-    if qo == qn == "exact":
+    if qo == qn == "exact" or (qo == qn and delta == 0):  # the article states the same thing
         return delta, pct, "up" if delta > 0 else "down" if delta < 0 else "same", ""
     (lo_o, hi_o), (lo_n, hi_n) = _bounds(vo, qo), _bounds(vn, qn)
-    note = (f"qualified: {_describe(vo, qo)} vs {_describe(vn, qn)}; "
+    note = (f"qualified: {_describe(vo, qo)} vs {_describe(vn, qn)}, "
             "delta is between the stated figures")
     if hi_o < lo_n:
         return delta, pct, "up", note
@@ -180,7 +196,8 @@ def _line_up(old: pd.DataFrame, new: pd.DataFrame, on: list[str], org: str | Non
     for r in both.to_dict("records"):
         delta, pct, status, qnote = _compare(r)
         side = "new" if status != "removed" else "old"
-        picks = [f"{s}: {r[f'pick_{s}']}" for s in ("old", "new") if isinstance(r[f"pick_{s}"], str)]
+        picks = [f"{s}: {r[f'pick_{s}']}" for s in ("old", "new")
+                 if isinstance(r[f"pick_{s}"], str)]
         rows.append({
             "org": r["org"], "metric": r["key"], "unit": r[f"unit_{side}"],
             "label": r[f"label_{side}"], "delta": delta, "pct_change": pct, "status": status,
@@ -279,13 +296,9 @@ def _keyed(frames: dict, table: str) -> pd.DataFrame:
         return t.drop_duplicates("_key").set_index("_key")
     ids = pd.DataFrame({"doc_id": docs["doc_id"], "sha256": ident, "path": docs["path"]})
     t = frames[table].merge(ids, on="doc_id", how="inner")
-    t["_key"] = [f"{s}:{a}:{b}" for s, a, b in zip(t["sha256"], t["start"], t["end"])]
+    t["_key"] = (t["sha256"].astype(str) + ":" + t["start"].astype(str) + ":"
+                 + t["end"].astype(str))
     return t.drop_duplicates("_key").set_index("_key")
-
-
-def _same(a, b) -> bool:
-    na, nb = pd.isna(a), pd.isna(b)
-    return bool(na and nb) if (na or nb) else a == b
 
 
 def _show(v) -> str:
@@ -301,21 +314,18 @@ def _summary(row: dict, table: str) -> str:
     return " ".join(f"{c}={_show(row.get(c))}" for c in cols)
 
 
-def _run_row(table: str, key, o: dict | None, n: dict | None) -> dict | None:
-    """One output row for a key, or None when both sides agree on every compared column."""
+def _run_row(table: str, o: dict | None, n: dict | None, cols: list[str]) -> dict:
+    """One output row: an added or removed fact, or a changed one with its changed columns."""
     base = n if n is not None else o
     if o is None or n is None:
-        status, changed, detail = ("added" if o is None else "removed"), "", _summary(base, table)
+        status, detail = ("added" if o is None else "removed"), _summary(base, table)
     else:
-        cols = [c for c in base if c not in _NOT_COMPARED and not _same(o.get(c), n.get(c))]
-        if not cols:
-            return None
-        status, changed = "changed", ", ".join(cols)
+        status = "changed"
         detail = "; ".join(f"{c}: {_show(o.get(c))} → {_show(n.get(c))}" for c in cols)
     get = lambda d, c: None if d is None else d.get(c)  # noqa: E731
     return {
         "table": table, "path": base.get("path"), "start": base.get("start"),
-        "end": base.get("end"), "status": status, "changed": changed,
+        "end": base.get("end"), "status": status, "changed": ", ".join(cols),
         "text": base.get("text", base.get("title")), "detail": detail,
         "value_old": get(o, "value"), "value_new": get(n, "value"),
         "metric_old": get(o, "metric"), "metric_new": get(n, "metric"),
@@ -324,23 +334,46 @@ def _run_row(table: str, key, o: dict | None, n: dict | None) -> dict | None:
     }
 
 
+def _differs(o: pd.Series, n: pd.Series) -> pd.Series:
+    """Element-wise: the values differ (two missing values are the same)."""
+    both_missing = o.isna().to_numpy() & n.isna().to_numpy()
+    try:
+        equal = (o == n).fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError):  # dtypes that do not compare directly
+        equal = (o.astype(object) == n.astype(object)).to_numpy(dtype=bool)
+    return pd.Series(~(both_missing | equal), index=o.index)
+
+
+def _table_changes(table: str, o: pd.DataFrame, n: pd.DataFrame) -> list[dict]:
+    """Rows of one table that are on one side only or differ in a compared column."""
+    cols = [c for c in o.columns if c in n.columns and c not in _NOT_COMPARED]
+    common = o.index.intersection(n.index)
+    oc, nc = o.loc[common], n.loc[common]
+    mask = pd.DataFrame({c: _differs(oc[c], nc[c]) for c in cols}, index=common)
+    hit = mask[mask.any(axis=1)]
+    rows = [_run_row(table, None, r, []) for r in n.loc[n.index.difference(o.index)].to_dict(
+        "records")]
+    rows += [_run_row(table, r, None, []) for r in o.loc[o.index.difference(n.index)].to_dict(
+        "records")]
+    olds, news = o.loc[hit.index].to_dict("records"), n.loc[hit.index].to_dict("records")
+    for a, b, flags in zip(olds, news, hit.to_numpy()):
+        rows.append(_run_row(table, a, b, [c for c, f in zip(cols, flags) if f]))
+    return rows
+
+
 def diff_runs(old: dict, new: dict) -> pd.DataFrame:
     """The same articles processed twice: rows added, removed and changed in documents,
     metrics and dates, matched on (sha256, start, end); ``changed`` names the columns."""
     rows = []
     for table in ("documents", "metrics", "dates"):
-        o, n = _keyed(old, table), _keyed(new, table)
-        od, nd = o.to_dict("index"), n.to_dict("index")
-        for key in list(o.index) + [k for k in n.index if k not in od]:
-            row = _run_row(table, key, od.get(key), nd.get(key))
-            if row is not None:
-                rows.append(row)
+        rows += _table_changes(table, _keyed(old, table), _keyed(new, table))
     out = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    for c in ("start", "end"):
+        out[c] = pd.array(pd.to_numeric(out[c]).astype("Float64").round(), dtype="Int64")
     if out.empty:
         return out
     order = {"documents": 0, "metrics": 1, "dates": 2}
-    keys = pd.DataFrame({"t": out["table"].map(order), "p": out["path"],
-                         "s": pd.to_numeric(out["start"], errors="coerce")})
+    keys = pd.DataFrame({"t": out["table"].map(order), "p": out["path"], "s": out["start"]})
     return out.loc[keys.sort_values(["t", "p", "s"], kind="stable").index].reset_index(drop=True)
 
 

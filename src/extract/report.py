@@ -1,0 +1,341 @@
+"""One self-contained HTML page for an output folder, and documents re-joined with their text.
+
+The output stores offsets, not text: ``documents.path`` is relative to the input folder recorded
+in the Parquet metadata (key "input"), so the original is read from there (or from ``raw_dir``)
+and accepted only when its sha256 still matches the run. The page needs no network: CSS, the
+small script and the charts (SVG) are inline.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .compare import diff_years, frames_of, headlines, panel
+from .load import LoadError, load_file
+from .records import DateMention, Document, Metric
+from .tables import read_metadata
+from .view import (_KIND_COLOURS, _num, _plain, _qualified, frame_records, highlight_html,
+                   short_number)
+
+_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+_ARROW = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "added": "+",
+          "removed": "−"}
+
+
+def raw_text(out_dir, doc: dict, raw_dir=None) -> tuple[str | None, str]:
+    """(text, where) of one document's original file, or (None, why not). Tries ``raw_dir``,
+    then the input folder of the run; a file whose sha256 differs from the run is refused,
+    because the stored offsets would point at the wrong characters."""
+    bases = [Path(raw_dir)] if raw_dir else []
+    folder = isinstance(out_dir, (str, Path))
+    recorded = read_metadata(out_dir).get("input") if folder else None
+    if recorded:  # as given to `extract run`: relative to where it ran, so try nearby too
+        rec = Path(recorded)
+        bases.append(rec)
+        if not rec.is_absolute():
+            bases += [a / rec for a in Path(out_dir).resolve().parents[:3]]
+    tried = []
+    for base in dict.fromkeys(bases):
+        path = base if base.is_file() else base / doc["path"]
+        if base.is_file() and base.name != doc["path"]:
+            continue
+        try:
+            loaded = load_file(path)
+        except LoadError as exc:
+            tried.append(f"{path}: {exc}")
+            continue
+        if doc.get("sha256") and loaded.sha256 != doc["sha256"]:
+            tried.append(f"{path}: changed since the run (sha256 differs)")
+            continue
+        return loaded.text, str(path)
+    return None, "; ".join(tried) or "no raw folder known (pass --raw DIR)"
+
+
+def show_document(out_dir, doc_id: str, raw_dir=None):
+    """A document of an output folder as a pipeline ``Result``: renders highlighted in a
+    notebook, and every record is re-validated against the original text."""
+    from .pipeline import Result
+
+    frames = frames_of(out_dir)
+    rows = frames["documents"][frames["documents"]["doc_id"] == doc_id].to_dict("records")
+    if not rows:
+        raise KeyError(f"{out_dir}: no document {doc_id!r}")
+    doc = {k: _plain(v) for k, v in rows[0].items()}
+    text, where = raw_text(out_dir, doc, raw_dir)
+    if text is None:
+        raise FileNotFoundError(f"{doc['path']}: original text not found ({where})")
+    return Result(_model(Document, doc, text), _records(frames, "metrics", Metric, doc_id, text),
+                  _records(frames, "dates", DateMention, doc_id, text), [], text)
+
+
+def _model(model, row: dict, text: str):
+    """A record validated against the original text (columns the model lacks are ignored)."""
+    data = {k: v for k, v in row.items() if k in model.model_fields}
+    return model.model_validate(data, context={"original": text})
+
+
+def _records(frames: dict, table: str, model, doc_id: str, text: str) -> list:
+    return [_model(model, vars(r), text) for r in frame_records(frames[table], doc_id)]
+
+
+@dataclass
+class Report:
+    """The page and what it could and could not show."""
+
+    html: str
+    documents: int = 0
+    highlighted: int = 0
+    missing: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _esc(v) -> str:
+    v = _plain(v)
+    return "" if v is None else html.escape(str(v))
+
+
+def _cell(v, numeric: bool = False) -> str:
+    v = _plain(v)
+    if numeric and isinstance(v, float):
+        return f'<td class="n">{v:,.10g}</td>'
+    return f'<td class="n">{_esc(v)}</td>' if numeric else f"<td>{_esc(v)}</td>"
+
+
+def _table(headers: list[str], rows: list[str], cls: str = "") -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    return (f'<table class="{cls}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
+
+
+def _doc_list(docs: list[dict], shown: dict) -> str:
+    """The document list at the top, each linking to its section."""
+    rows = []
+    for i, d in enumerate(docs, 1):
+        state = "✓" if shown.get(d["doc_id"]) else "text not found"
+        rows.append(f'<tr><td class="n">{i}</td><td><a href="#doc-{i}">{_esc(d["path"])}</a></td>'
+                    f'{_cell(d["title"])}{_cell(d["org"])}{_cell(d["report_year"], True)}'
+                    f'{_cell(d["status"])}{_cell(d["n_metrics"], True)}'
+                    f'{_cell(d["n_dates"], True)}<td>{state}</td></tr>')
+    return _table(["#", "file", "title", "org", "report year", "status", "metrics", "dates",
+                   "highlighted"], rows, "docs")
+
+
+def _metrics_table(metrics: list, anchor: str) -> str:
+    """A document's metrics; clicking a row scrolls to and flashes its mark in the text."""
+    rows = []
+    for m in metrics:
+        rows.append(f'<tr data-target="{anchor}-{m.start}">{_cell(m.start, True)}'
+                    f'{_cell(" ".join((m.text or "").split()))}{_cell(m.value, True)}'
+                    + "".join(_cell(getattr(m, c)) for c in ("unit", "qualifier", "kind",
+                                                             "change", "metric", "label"))
+                    + f'{_cell(m.period, True)}{_cell(m.scope)}{_cell(m.rule)}</tr>')
+    return _table(["start", "text", "value", "unit", "qualifier", "kind", "change", "metric",
+                   "label", "period", "scope", "rule"], rows, "metrics")
+
+
+def _doc_section(i: int, d: dict, by_doc: dict, text: str | None, where: str) -> str:
+    """One article: header, highlighted text (or why it is missing), its metrics, its dates."""
+    metrics, dates = (by_doc[t].get(d["doc_id"], []) for t in ("metrics", "dates"))
+    anchor = f"d{i}"
+    meta = " · ".join(f"{k}: {_esc(d[k])}" for k in ("path", "org", "report_year", "published",
+                                                      "encoding", "status") if _plain(d[k]))
+    if text is not None:
+        body = f'<div class="text">{highlight_html(text, metrics, dates, anchor=anchor)}</div>'
+    else:
+        body = f'<p class="missing">Original text not shown: {html.escape(where)}</p>'
+    date_rows = [f"<tr>{_cell(x.start, True)}{_cell(x.text)}{_cell(x.year, True)}"
+                 f"{_cell(x.month, True)}{_cell(x.day, True)}{_cell(x.granularity)}"
+                 f"{_cell(x.rule)}</tr>" for x in dates]
+    return (f'<section class="doc" id="doc-{i}"><h2>{i}. {_esc(d["title"] or d["path"])}</h2>'
+            f'<p class="meta">{meta}</p>{body}<h3>Metrics ({len(metrics)})</h3>'
+            f'{_metrics_table(metrics, anchor)}<details><summary>Dates ({len(dates)})</summary>'
+            f'{_table(["start", "text", "year", "month", "day", "granularity", "rule"], date_rows)}'
+            f'</details></section>')
+
+
+def _chart(name: str, series: dict[str, list[tuple[int, float]]], years: list[int],
+           colours: dict[str, str], hedges: dict) -> str:
+    """A small inline SVG: one metric's headline value per report year, a line per org.
+    Hedged values keep their hedge (1000余 is labelled "1,000+", 近1亿 "<1亿")."""
+    w, h, left, right, top, bottom = 260, 150, 30, 30, 34, 22
+    vmax = max(v for pts in series.values() for _, v in pts) or 1.0
+    span = max(1, years[-1] - years[0])
+
+    def x(year: int) -> float:
+        return left + (w - left - right) * ((year - years[0]) / span if len(years) > 1 else 0.5)
+
+    def y(v: float) -> float:
+        return top + (h - top - bottom) * (1 - v / vmax)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+             f'viewBox="0 0 {w} {h}" role="img" aria-label="{html.escape(name)}">',
+             f'<text x="4" y="14" class="ct">{html.escape(name)}</text>',
+             f'<line x1="{left - 10}" y1="{y(0):.1f}" x2="{w - right + 10}" y2="{y(0):.1f}" '
+             f'class="ax"/><text x="{left - 12}" y="{y(0) + 4:.1f}" class="yl">0</text>']
+    parts += [f'<text x="{x(yr):.1f}" y="{h - 6}" class="xl">{yr}</text>' for yr in years]
+    for org, pts in series.items():
+        c = colours[org]
+        if len(pts) > 1:
+            line = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in pts)
+            parts.append(f'<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>')
+        for a, b in pts:
+            q = hedges.get((org, a, name))
+            label = {"over": "{}+", "nearly": "<{}", "under": "<{}", "about": "~{}"}.get(
+                q, "{}").format(short_number(b))
+            parts.append(f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="4" fill="{c}">'
+                         f'<title>{html.escape(org)} {a}: {b:,.10g} ({q or "exact"})'
+                         f'</title></circle>'
+                         f'<text x="{x(a):.1f}" y="{y(b) - 8:.1f}" class="vl" fill="{c}">'
+                         f'{html.escape(label)}</text>')
+    return "".join(parts) + "</svg>"
+
+
+def _charts(frames: dict) -> str:
+    """Small multiples of the year-by-metric panel, with one legend for the organisations."""
+    p = panel(frames)
+    hedges = {(h["org"], int(h["year"]), h["key"]): h["qualifier"]
+              for h in headlines(frames).to_dict("records") if _plain(h["year"]) is not None}
+    metrics = [c for c in p.columns if c not in ("org", "report_year")]
+    p = p[p["report_year"].notna()]
+    if p.empty or not metrics:
+        return "<p>No canonical metrics with a report year.</p>"
+    years = sorted({int(v) for v in p["report_year"]})
+    orgs = sorted(set(p["org"]))
+    colours = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(orgs)}
+    charts = []
+    for m in metrics:
+        series = {}
+        for org, g in p[p[m].notna()].groupby("org", sort=True):
+            series[org] = sorted((int(yr), float(v)) for yr, v in zip(g["report_year"], g[m]))
+        if series:
+            charts.append(f'<div class="chart">{_chart(m, series, years, colours, hedges)}</div>')
+    legend = "".join(f'<span><i style="background:{c}"></i>{html.escape(o or "?")}</span>'
+                     for o, c in colours.items())
+    return f'<div class="legend">{legend}</div><div class="charts">{"".join(charts)}</div>'
+
+
+def _diff_table(d: pd.DataFrame) -> str:
+    """The headline comparison with another output: every canonical metric, and label-only
+    rows only where a value moved (the rest are counted). A note shared by all rows is shown
+    once; the others stay on their row."""
+    keep = d["canonical"] | ~d["status"].isin(["added", "removed", "same"])
+    notes = [set(str(n).split("; ")) - {""} for n in d["note"].fillna("")]
+    common = set.intersection(*notes) if notes else set()
+    multi_org = d["org"].nunique() > 1
+    rows = []
+    for r, own in zip(d[keep].to_dict("records"), [n for n, k in zip(notes, keep) if k]):
+        st, delta = r["status"], _esc(_num(r["delta"], True))
+        delta = f"({delta})" if st == "not comparable" and delta else delta
+        rows.append(f'<tr class="s-{st.replace(" ", "-")}">'
+                    + (_cell(r["org"]) if multi_org else "") + f'{_cell(r["metric"])}'
+                    f'{_cell(r["unit"])}'
+                    f'<td class="n">{_esc(_qualified(r["value_old"], r["qualifier_old"]))}</td>'
+                    f'<td class="n">{_esc(_qualified(r["value_new"], r["qualifier_new"]))}</td>'
+                    f'<td class="n">{delta}</td><td>{_ARROW.get(st, "")} {html.escape(st)}</td>'
+                    f'{_cell(r["text_old"])}{_cell(r["text_new"])}'
+                    f'{_cell("; ".join([r["chosen_by"] or ""] + sorted(own - common)))}</tr>')
+    head = "".join(f"<p class='note'>{html.escape(n)}</p>" for n in sorted(common))
+    hidden = int((~keep).sum())
+    tail = (f"<p class='note'>{hidden} label-only rows not shown (same on both sides, or on "
+            "one side only): <code>extract diff</code> lists them.</p>" if hidden else "")
+    return head + _table((["org"] if multi_org else []) + [
+        "metric", "unit", "old", "new", "delta", "status", "old text", "new text",
+        "chosen by / note"], rows, "diff") + tail
+
+
+def _combined(a: dict, b: dict) -> dict:
+    """Two outputs as one set of frames (doc ids prefixed so they cannot collide)."""
+    out = {}
+    for name in ("documents", "metrics", "dates"):
+        parts = [f.assign(doc_id="a:" + f["doc_id"]) for f in (a[name],)]
+        parts.append(b[name].assign(doc_id="b:" + b[name]["doc_id"]))
+        out[name] = pd.concat(parts, ignore_index=True)
+    return out
+
+
+def build_report(out_dir, raw_dir=None, against=None, title: str | None = None) -> Report:
+    """The whole page for ``out_dir``; ``against`` (another output) adds a headline
+    comparison (against = old, out_dir = new) and puts both on the charts."""
+    frames = frames_of(out_dir)
+    docs = [{k: _plain(v) for k, v in r.items()} for r in frames["documents"].to_dict("records")]
+    report = Report(html="", documents=len(docs))
+    sections, shown = [], {}
+    by_doc = {t: {k: frame_records(g, k) for k, g in frames[t].groupby("doc_id", sort=False)}
+              for t in ("metrics", "dates")}  # split once: filtering per document is quadratic
+    for i, d in enumerate(docs, 1):
+        text, where = raw_text(out_dir, d, raw_dir) if d["status"] == "ok" else (None, "error")
+        shown[d["doc_id"]] = text is not None
+        if text is None:
+            report.missing.append((d["path"], where))
+        else:
+            report.highlighted += int(d["n_metrics"] or 0)
+        sections.append(_doc_section(i, d, by_doc, text, where))
+    extra = ""
+    chart_frames = frames
+    if against is not None:
+        old = frames_of(against)
+        extra = (f'<h2 id="diff">Compared with {_esc(str(against))}</h2>'
+                 f'{_diff_table(diff_years(old, frames))}')
+        chart_frames = _combined(old, frames)
+    meta = read_metadata(out_dir) if isinstance(out_dir, (str, Path)) else {}
+    heading = title or f"extract report: {out_dir}"
+    report.html = _page(heading, meta, docs, shown, extra, _charts(chart_frames),
+                        sections)
+    return report
+
+
+def _page(heading, meta, docs, shown, extra, charts, sections) -> str:
+    legend = "".join(f'<mark style="background:{c}">{k}</mark> ' for k, c in _KIND_COLOURS.items()
+                     if k != "date")
+    info = " · ".join(f"{k}: {html.escape(str(v))}" for k, v in sorted(meta.items()))
+    return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{html.escape(heading)}</title><style>{_CSS}</style></head><body>'
+            f'<header><h1>{html.escape(heading)}</h1><p>{info}</p></header><main>'
+            f'<h2>Documents ({len(docs)})</h2>{_doc_list(docs, shown)}'
+            f'<h2>Headline values by report year</h2><p class="hint">Headline: the report '
+            f'year\'s largest value of each canonical metric that is not a part (其中) and not a '
+            f'change; hover a point for the exact value.</p>{charts}{extra}'
+            f'<h2>Articles</h2><p class="hint">Kinds: {legend}<mark class="x-date" '
+            f'style="background:{_KIND_COLOURS["date"]}">date</mark>. Hover a highlight for '
+            f'value, unit, qualifier, label, metric id and rule; click a table row to find it in '
+            f'the text.</p>{"".join(sections)}</main><script>{_JS}</script></body></html>')
+
+
+_CSS = """
+body{font:14px/1.5 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei","PingFang SC",
+"Microsoft YaHei",sans-serif;margin:0;color:#222;background:#f6f7f9}
+header{background:#1f3b57;color:#fff;padding:10px 24px}header h1{margin:0;font-size:20px}
+header p{margin:4px 0 0;font-size:12px;opacity:.85}main{padding:4px 24px 40px;max-width:1180px}
+h2{font-size:17px;margin:22px 0 8px;border-bottom:2px solid #1f3b57}h3{font-size:15px}
+table{border-collapse:collapse;font-size:12.5px;background:#fff;margin:4px 0}
+td,th{border-bottom:1px solid #e2e2e2;padding:2px 7px;text-align:left;vertical-align:top}
+th{background:#eef1f5}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.diff td{white-space:nowrap}table.diff td:last-child{white-space:normal}
+.text{white-space:pre-wrap;line-height:1.9;max-height:30em;overflow:auto;background:#fff;
+border:1px solid #ccd;padding:8px 12px}mark{border-radius:3px;padding:0 1px;color:inherit}
+mark.x-metric{box-shadow:inset 0 -2px 0 rgba(0,0,0,.25)}mark.flash{outline:3px solid #e33}
+tr[data-target]{cursor:pointer}tr[data-target]:hover{background:#eef3ff}
+.charts{display:flex;flex-wrap:wrap;gap:10px}.chart{background:#fff;border:1px solid #dde}
+.chart .ct{font-size:12px;font-weight:600}.chart .xl{font-size:10px;text-anchor:middle}
+.chart .yl{font-size:10px;text-anchor:end;fill:#666}.chart .vl{font-size:10px;text-anchor:middle}
+.chart .ax{stroke:#999}.legend span{margin-right:14px;font-size:12px}
+.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
+.hint,.meta,.note{font-size:12px;color:#555}.missing{color:#a00}
+tr.s-up td{background:#eaf7ea}tr.s-down td{background:#fbeaea}
+tr.s-not-comparable td{background:#fff6dd}
+"""
+
+_JS = """
+document.addEventListener('click', function (e) {
+  var tr = e.target.closest('tr[data-target]');
+  var m = tr && document.getElementById(tr.getAttribute('data-target'));
+  if (!m) return;
+  m.scrollIntoView({block: 'center'});
+  m.classList.add('flash');
+  setTimeout(function () { m.classList.remove('flash'); }, 1500);
+});
+"""
