@@ -32,6 +32,7 @@ _OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j"
                 "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h", "t", "tg")
 _VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
+_LEFT_CHARS = 30
 _TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e", "o")
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
@@ -137,10 +138,13 @@ class Tok:
 
 
 def _tag(pos_tokenizer, text: str, fillers: frozenset[str]) -> list[Tok]:
-    """POS-tagged tokens of ``text`` without fillers."""
-    toks = [Tok(w, f) for w, f in pos_tokenizer.cut(text, HMM=False)]
-    toks = [t for t in toks if t.word.strip() and t.word not in fillers]
-    return toks
+    """POS-tagged tokens of ``text`` without fillers: jieba's segmentation (no HMM) with each
+    word's tag looked up in the same table posseg uses (about twice as fast as posseg.cut)."""
+    pos_tokenizer.makesure_userdict_loaded()
+    tags = pos_tokenizer.word_tag_tab
+    return [Tok(w, tags.get(w, "m" if w.isdigit() else "x"))
+            for w in pos_tokenizer.tokenizer.cut(text, HMM=False)
+            if w.strip() and w not in fillers]
 
 
 def _clean_context(text: str) -> str:
@@ -308,7 +312,8 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
            ) -> tuple[str, str, str]:
     """(label, its verb chain, its object) for one quantity."""
     fillers = ar.fillers
-    left = _tag(pos, _clean_context(left_text), fillers)
+    # labels are short: the 30 characters before the number hold the verb and its object
+    left = _tag(pos, _clean_context(left_text)[-_LEFT_CHARS:], fillers)
     # pre-nominal: the quantity is followed by the thing it counts
     after = _clean_context(clean[q.end:min(next_start, s_hi)])
     starts_han = bool(_HAN_START.match(after))

@@ -79,6 +79,8 @@ def find_title(norm: NormText) -> str | None:
 
     lines = [ln for ln in norm.raw.splitlines() if ln.strip()][:10]
     for n, line in enumerate(lines):
+        if len(line) > 120:          # a paragraph, even with layout spaces: not worth cleaning
+            continue
         text = normalize(line).clean.strip()
         if (not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—"))
                 or _NOT_TITLE.search(text)):
@@ -126,10 +128,13 @@ def find_org(clean: str, title: str | None, dr: DocumentRules) -> str | None:
     return spellings[best[0]]
 
 
+_BUREAU_PREFIX = regex.compile(r"^.*?公安局(?=\p{Han}+分局$)")
+_UNIT_SUFFIX = regex.compile(r"(?:区|县|市)?(?:公安)?(分局|派出所)$")
+
+
 def _org_key(name: str) -> str:
     """Spellings of one organisation share a key: 市公安局湛河分局 / 湛河公安分局 -> 湛河|分局."""
-    core = regex.sub(r"^.*?公安局(?=\p{Han}+分局$)", "", name)
-    return regex.sub(r"(?:区|县|市)?(?:公安)?(分局|派出所)$", r"|\1", core)
+    return _UNIT_SUFFIX.sub(r"|\1", _BUREAU_PREFIX.sub("", name))
 
 
 def find_report_year(clean: str, title: str | None, found_dates, published: str | None,
