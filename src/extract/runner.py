@@ -18,6 +18,7 @@ from .load import DEFAULT_MAX_BYTES, LoadError, load_file
 from .pipeline import Result, extract_document
 from .records import Document
 from .rules import RuleSet, default_rules
+from .segment import default_tokenizer
 from .tables import TABLES, TableWriter, metadata
 
 PATTERNS = ("*.txt", "*.html", "*.htm")
@@ -114,6 +115,10 @@ def _results(items: list[tuple[str, str]], rules: RuleSet, jobs: int, max_bytes:
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+    if ctx.get_start_method() == "fork":
+        # build the tokenizer once here: forked workers inherit it instead of each spending
+        # a couple of seconds loading jieba's dictionaries
+        default_tokenizer(rules)
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(rules_dir, max_bytes)) as pool:
         yield from pool.imap(_work, items, chunksize=max(1, min(16, len(items) // (jobs * 8))))
 
