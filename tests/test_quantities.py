@@ -1,4 +1,4 @@
-"""Table-driven quantity cases: tests/cases/quantities.toml through ``extract.extract_text``.
+"""Table-driven quantity cases: tests/cases/quantities*.toml through ``extract.extract_text``.
 
 The cases are data (see the header of the TOML file for the format). Each ``[[case]]`` checks the
 metrics one text yields; each ``[[negative]]`` checks that a name, slogan, ordinal or piece of
@@ -16,8 +16,18 @@ import pytest
 import extract
 from conftest import CASES, overlaps
 
-CASE_FILE = CASES / "quantities.toml"
-DATA = tomllib.loads(CASE_FILE.read_text(encoding="utf-8"))
+CASE_FILES = sorted(CASES.glob("quantities*.toml"))   # quantities.toml, quantities_genre.toml
+
+
+def _load_cases() -> dict[str, list]:
+    data: dict[str, list] = {"case": [], "negative": []}
+    for path in CASE_FILES:
+        for kind, items in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            data.setdefault(kind, []).extend(items)
+    return data
+
+
+DATA = _load_cases()
 
 CASE_KEYS = {"source", "text", "metric", "partial", "xfail"}
 METRIC_KEYS = {"q", "value", "unit", "kind", "qualifier", "change", "basis", "metric",

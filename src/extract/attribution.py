@@ -60,6 +60,7 @@ class LabelRules(_Strict):
     self_contained: list[str] = []
     event_units: list[str] = []
     part_markers: list[str] = []
+    target_markers: list[str] = []
     max_chars: int = Field(18, ge=4)
 
 
@@ -274,7 +275,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
                                        pos, ar)
         metric = None
-        if label:
+        is_target = clean.startswith(tuple(ar.labels.target_markers), q.end)
+        if label and not is_target:
             for rule in ar.metrics:
                 if rule.matches(label, q.unit, q.kind, q.change):
                     metric = rule.id
