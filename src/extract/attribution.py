@@ -284,16 +284,18 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         out.append({"label": label or None, "metric": metric, "scope": scope,
                     "period": _period(q.start, s_lo, found_dates, doc_facts)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
-    _distribute_respectively(clean, quantities, out)
+    _distribute_respectively(clean, sents, quantities, out)
     for row in out:
         if row["label"]:
             row["label"] = _shorten(row["label"], ar)
     return out
 
 
-def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[dict]) -> None:
-    """起数、死亡人数分别下降9.1%和15.2%: a list of n things with 分别 and n quantities pairs
-    them in order (the label of each becomes its own item)."""
+def _distribute_respectively(clean: str, sents: Sentences, quantities: list[Quantity],
+                             out: list[dict]) -> None:
+    """分别 pairs n values with n things, in order: either the items of a list before them
+    (起数、死亡人数分别下降9.1%和15.2%) or the n counts just before them in the same sentence
+    (受理案件23,456件，审结21,987件，同比分别上升5.6%和4.3%)."""
     i = 0
     while i < len(out):
         label = out[i]["label"] or ""
@@ -303,9 +305,17 @@ def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[d
             j += 1
         items = [x for x in _LIST_SPLIT.split(label) if x]
         window = clean[max(0, quantities[i].start - 12):quantities[i].start]
-        if j - i > 1 and len(items) == j - i and "分别" in window:
-            for k, item in enumerate(items):
-                out[i + k]["label"] = item
+        n = j - i
+        if n > 1 and "分别" in window:
+            before = range(i - n, i)
+            if len(items) == n:
+                for k, item in enumerate(items):
+                    out[i + k]["label"] = item
+            elif (i - n >= 0 and all(q.change for q in quantities[i:j])
+                  and sents.at(quantities[i - n].start) == sents.at(quantities[i].start)
+                  and not any(quantities[b].change for b in before)):
+                for k, b in enumerate(before):
+                    out[i + k]["label"] = out[b]["label"]
         i = j
 
 
