@@ -21,14 +21,13 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, Mapping
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .numbers import parse_chinese
 
@@ -169,28 +168,9 @@ def _frozen(d: dict) -> Mapping:
 
 def _read(path: Path) -> DatesFile:
     """Parse and schema-check dates.toml; errors name the file, the rule id and the field."""
-    from .rules import RuleError
+    from .rules import _read_toml, _validate
 
-    if not path.is_file():
-        raise RuleError(f"{path}: missing rules file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: not valid TOML: {exc}") from None
-    try:
-        return DatesFile.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ""
-            if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data.get(loc[0]), list):
-                item = data[loc[0]][loc[1]]
-                ident = (item.get("id") or item.get("name")) if isinstance(item, dict) else None
-                where = f"rule {ident!r} " if ident else f"{loc[0]}[{loc[1]}] "
-                loc = loc[2:]
-            problems.append(f"{where}{'.'.join(map(str, loc))}: {err['msg']}")
-        raise RuleError(f"{path}: " + "; ".join(problems)) from None
+    return _validate(DatesFile, _read_toml(path), path)
 
 
 def _word_fragments(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, str]:

@@ -198,7 +198,8 @@ def _validate(model: type[BaseModel], data: dict, path: Path) -> Any:
             # name the rule by its id (or surface) when the error is inside a list of rules
             if len(loc) >= 2 and isinstance(loc[1], int):
                 item = data.get(loc[0], [])[loc[1]] if isinstance(data.get(loc[0]), list) else {}
-                ident = item.get("id") or item.get("surface") if isinstance(item, dict) else None
+                ident = (item.get("id") or item.get("surface") or item.get("name")
+                         if isinstance(item, dict) else None)
                 rule = f" rule {ident!r}" if ident else f" {loc[0]}[{loc[1]}]"
                 loc = loc[2:]
             field_ = ".".join(str(x) for x in loc)
