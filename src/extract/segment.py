@@ -67,39 +67,71 @@ def clause_bounds(clean: str, start: int, end: int, lo: int, hi: int) -> tuple[i
     return left, right
 
 
-def _tag_table(dict_file) -> dict[str, str]:
-    """jieba's word -> POS table, cached as marshal next to jieba's own cache (reading the
-    350k-line dictionary costs about a second; the cache about a tenth of that)."""
+# Part-of-speech classes (jieba / ICTCLAS tags) that labels are built from. A word missing from
+# the tag table is a noun (the commonest class), so the table only keeps the other words.
+OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
+               "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h", "t", "tg")
+VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
+_KEEP_OBJECT_TAGS = ("ns", "nt")  # place and organisation names are trimmed from labels
+
+
+def is_object_tag(tag: str) -> bool:
+    return tag in OBJECT_TAGS or tag.startswith("n")
+
+
+def is_verb_tag(tag: str) -> bool:
+    return tag.startswith(VERB_TAGS) and tag != "vn"
+
+
+def _tag_table(dict_path: str) -> dict[str, str]:
+    """jieba's word -> POS tags, without the plain nouns and other object words (the default),
+    cached as marshal in the temp folder next to jieba's own cache: reading the 349k-line
+    dictionary costs about a second, the compact cache (~60k words) a fraction of that."""
     import marshal
     import os
     import tempfile
 
-    name = getattr(dict_file, "name", None)
-    stat = os.stat(name) if isinstance(name, str) and os.path.exists(name) else None
-    cache = None
-    if stat is not None:
-        key = f"{name}:{stat.st_size}:{int(stat.st_mtime)}".encode()
-        digest = hashlib.sha1(key).hexdigest()[:12]
-        cache = Path(tempfile.gettempdir()) / f"extract-jieba-pos-{digest}.marshal"
-        try:
-            with open(cache, "rb") as fh:
-                return marshal.load(fh)
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
+    stat = os.stat(dict_path)
+    key = f"v2:{dict_path}:{stat.st_size}:{int(stat.st_mtime)}".encode()
+    cache = Path(tempfile.gettempdir()) / f"extract-jieba-pos-{hashlib.sha1(key).hexdigest()[:12]}.marshal"
+    try:
+        with open(cache, "rb") as fh:
+            return marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
     table: dict[str, str] = {}
-    for line in dict_file:
-        parts = line.decode("utf-8").strip().split(" ")
-        if len(parts) >= 3:
-            table[parts[0]] = parts[2]
-    if cache is not None:
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                marshal.dump(table, fh)
-            os.replace(tmp, cache)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+    with open(dict_path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 3 and (not is_object_tag(parts[2]) or parts[2] in _KEEP_OBJECT_TAGS):
+                table[parts[0]] = parts[2]
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            marshal.dump(table, fh)
+        os.replace(tmp, cache)
+    except OSError:
+        tmp.unlink(missing_ok=True)
     return table
+
+
+class Tagger:
+    """A jieba Tokenizer (its own instance) and a word -> POS tag lookup.
+
+    Segmentation is jieba's without the HMM; tags come from jieba's dictionary, with the domain
+    words of rules/lexicon.txt on top. (jieba.posseg is not used: importing it builds a global
+    tagger by re-reading the whole dictionary.)"""
+
+    def __init__(self, tokenizer, tags: dict[str, str], overrides: dict[str, str]):
+        self.tokenizer = tokenizer
+        self.tags = tags
+        self.overrides = overrides
+
+    def cut(self, text: str):
+        return self.tokenizer.cut(text, HMM=False)
+
+    def tag(self, word: str) -> str:
+        return self.overrides.get(word) or self.tags.get(word, "n")
 
 
 def _pruned_dictionary(min_freq: int) -> str | None:
@@ -127,26 +159,29 @@ def _pruned_dictionary(min_freq: int) -> str | None:
     return str(dst)
 
 
-def make_tokenizer(rules: RuleSet):
-    """A jieba POS tokenizer over its own Tokenizer instance, with the domain words of
-    rules/lexicon.txt. Nothing touches jieba's global dictionary."""
+def _dict_path(tokenizer) -> str:
     import jieba
-    import jieba.posseg
 
-    class _POSTokenizer(jieba.posseg.POSTokenizer):
-        def load_word_tag(self, f):
-            try:
-                self.word_tag_tab = _tag_table(f)
-            finally:
-                f.close()
+    return str(tokenizer.dictionary if tokenizer.dictionary != jieba.DEFAULT_DICT
+               else Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
+
+
+def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
+    """A Tagger over a jieba Tokenizer instance (a new one unless given), with the domain
+    words of rules/lexicon.txt. Nothing touches jieba's global dictionary."""
+    import jieba
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    dictionary = _pruned_dictionary(rules.dictionary_min_freq)
-    tk = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
-    tk.initialize()
+    if tokenizer is None:
+        dictionary = _pruned_dictionary(rules.dictionary_min_freq)
+        tokenizer = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
+    tokenizer.initialize()
+    overrides = {}
     for word, freq, tag in rules.lexicon:
-        tk.add_word(word, freq, tag)
-    return _POSTokenizer(tk)
+        tokenizer.add_word(word, freq, tag)
+        if tag:
+            overrides[word] = tag
+    return Tagger(tokenizer, _tag_table(_dict_path(tokenizer)), overrides)
 
 
 @functools.lru_cache(maxsize=4)
@@ -159,15 +194,18 @@ def default_tokenizer(rules: RuleSet):
     return _cached_tokenizer(rules)
 
 
-def as_pos_tokenizer(tokenizer, rules: RuleSet):
-    """Accept None (the cached default), our POS tokenizer, or a plain jieba.Tokenizer."""
+def as_tagger(tokenizer, rules: RuleSet) -> Tagger:
+    """Accept None (the cached default), a Tagger, or a plain jieba.Tokenizer (wrapped once)."""
     if tokenizer is None:
         return default_tokenizer(rules)
-    if hasattr(tokenizer, "word_tag_tab"):
+    if isinstance(tokenizer, Tagger):
         return tokenizer
-    import jieba.posseg
+    return _wrapped(rules, tokenizer)
 
-    return jieba.posseg.POSTokenizer(tokenizer)
+
+@functools.lru_cache(maxsize=4)
+def _wrapped(rules: RuleSet, tokenizer) -> Tagger:
+    return make_tokenizer(rules, tokenizer)
 
 
 def tokens(tokenizer, text: str, offset: int = 0) -> list[tuple[str, int, int]]:
