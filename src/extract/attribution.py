@@ -57,6 +57,7 @@ class LabelRules(_Strict):
     event_units: list[str] = []
     part_markers: list[str] = []
     target_markers: list[str] = []
+    time_words: list[str] = []
     max_chars: int = Field(18, ge=4)
 
 
@@ -184,7 +185,8 @@ def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[T
         m = k
         while m >= 0 and toks[m].is_verb and toks[m].word not in lr.labels.light_verbs:
             m -= 1
-        if k < j and m < k:
+        if k < j:
+            # 护送危重病人就医 (verb, object, verb) or 破案率提升 (subject, verb: 提升至98%)
             verbs, obj = toks[m + 1:], []
     return obj, verbs
 
@@ -195,7 +197,9 @@ def _trim_subjects(obj: list[Tok], lr: AttributionRules) -> list[Tok]:
     while i < len(obj) - 1 and (obj[i].word in lr.labels.subjects or obj[i].tag in ("ns", "nt")
                                 or obj[i].word in _CONNECTORS):
         i += 1
-    return obj[i:]
+    obj = obj[i:]
+    # 今年同比下降了20%: a time word alone names nothing
+    return [] if all(t.tag in ("t", "tg") or t.word in lr.labels.time_words for t in obj) else obj
 
 
 def _right_phrase(toks: list[Tok]) -> list[Tok]:
@@ -265,6 +269,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
         label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
                                        pos, ar)
+        if not label and prev is None and left_lo > s_lo:
+            label = _previous_clause_label(clean[s_lo:left_lo], pos, rules, ar)
         metric = None
         is_target = clean.startswith(tuple(ar.labels.target_markers), q.end)
         if label and not is_target:
@@ -280,6 +286,19 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         if row["label"]:
             row["label"] = _shorten(row["label"], ar)
     return out
+
+
+def _previous_clause_label(before: str, pos, rules, ar: AttributionRules) -> str:
+    """刑事案件发案数同比上升，增幅为3.2%: a clause holding only the change takes its label from the
+    clause before it, with that clause's own change phrase cut off."""
+    before = before.rstrip("，,；;：: ")
+    cut = rules.change_before.search(before)
+    if cut:
+        before = before[:cut.start()]
+    obj, verbs = _walk_left(_tag(pos, _clean_context(before)[-_LEFT_CHARS:], ar.fillers), ar)
+    if not verbs:
+        obj = _trim_subjects(obj, ar)
+    return _join(verbs) + _join(obj)
 
 
 def _distribute_respectively(clean: str, sents: Sentences, quantities: list[Quantity],

@@ -84,6 +84,7 @@ class Direction(_Strict):
 
 class ChangesFile(_Strict):
     basis: list[str]
+    basis_patterns: list[str] = []
     between: list[str] = []
     increase: list[str]
     decrease: list[str]
@@ -239,20 +240,22 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
     return compile_pattern(compose(pat, frag, where), where)
 
 
-def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str]) -> tuple[regex.Pattern, dict[str, str]]:
+def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str],
+                    where: str) -> tuple[regex.Pattern, dict[str, str]]:
     """A pattern matched against the text just before a quantity, anchored at its end."""
     words = {w: "increase" for w in ch.increase} | {w: "decrease" for w in ch.decrease}
     basis_only = {w: "increase" for w in ch.basis_only.increase}
     basis_only |= {w: "decrease" for w in ch.basis_only.decrease}
     between = alternation(ch.between + ["分别"]) if ch.between else "分别"
     hedges = alternation(list(inner_hedges))
+    basis = "|".join([alternation(ch.basis)] + [f"(?:{p})" for p in ch.basis_patterns])
     pat = (
-        rf"(?:(?P<basis>{alternation(ch.basis)})\s*(?:{between})?\s*"
+        rf"(?:(?P<basis>{basis})\s*(?:{between})?\s*"
         rf"(?P<verb>{alternation(list(words) + list(basis_only))})"
         rf"|(?P<verb2>{alternation(list(words))}))"
         rf"\s*(?:{between})?\s*(?:{hedges})?\s*$"
     )
-    return regex.compile(pat, regex.V0), words | basis_only
+    return compile_pattern(pat, where), words | basis_only
 
 
 def load_rules(directory: str | Path | None = None) -> RuleSet:
@@ -283,7 +286,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
     post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
     quantity = _quantity_pattern(frag, units, pre, inner, post, str(d / "quantity.toml"))
-    change_before, change_words = _change_pattern(cfile, inner)
+    change_before, change_words = _change_pattern(cfile, inner, str(d / "changes.toml"))
 
     def build(rule: TrapRule, flags: int = 0) -> Trap:
         where = f"{d / 'traps.toml'}: rule {rule.id!r}"
