@@ -68,6 +68,8 @@ class DocFacts:
 
 
 _SENTENCE_PUNCT = regex.compile(r"[，。,；;]")
+# A web page title ends with the site's name: 某县公安局2024年工作成绩单出炉_某某新闻网.
+_SITE_SUFFIX = regex.compile(r"\s*(?:[_|｜]|\s[-–—]\s)\s*[^_|｜]{1,16}$")
 # Page furniture above a title: breadcrumbs, stamps, bylines.
 _NOT_TITLE = regex.compile(r"[>›|]|首页|当前位置|发布时间|来源[：:]|浏览|点击|作者[：:]|编辑[：:]|"
                            r"^本报讯|^\d{4}[-/.年]\d")
@@ -87,7 +89,7 @@ def find_title(norm: NormText) -> str | None:
             continue
         if text.startswith("——") and n == 0:
             continue
-        title = text
+        title = _SITE_SUFFIX.sub("", text) or text
         if n + 1 < len(lines):
             nxt = normalize(lines[n + 1]).clean.strip()
             if nxt.startswith("——") and len(nxt) <= 40:
