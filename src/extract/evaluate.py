@@ -21,7 +21,6 @@ The gold format and the matching rule are defined in the corpus annotation guide
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -33,17 +32,11 @@ from .load import LoadError, decode
 
 __all__ = ["EvalError", "EvalReport", "Issue", "Ratio", "evaluate", "format_report", "locate"]
 
-ROLES = ("M", "N", "X")
 METRIC_ATTRS = ("unit", "qualifier", "kind", "change")
 DATE_FIELDS = ("year", "month", "day", "granularity")
 VALUE_REL_TOL = 1e-6
 CONTEXT_CHARS = 14
 
-_REQUIRED_GOLD = {
-    "doc": ("doc",),
-    "metric": ("doc", "q", "ctx", "value", "role"),
-    "date": ("doc", "q", "ctx", "role"),
-}
 _REQUIRED_COLUMNS = {
     "documents": ("doc_id",),
     "metrics": ("doc_id", "start", "end", "value"),
@@ -52,6 +45,7 @@ _REQUIRED_COLUMNS = {
 
 
 from .errors import EvalError  # noqa: E402  (re-exported: extract.evaluate.EvalError)
+from .gold import ROLES, GoldFact, _strip_ws, load_gold, locate  # noqa: E402  (re-exported)
 
 
 # --------------------------------------------------------------------------- report types
@@ -200,106 +194,6 @@ def _f1(p: float | None, r: float | None) -> float | None:
     if p is None or r is None:
         return None
     return 0.0 if p + r == 0 else 2 * p * r / (p + r)
-
-
-# --------------------------------------------------------------------------- gold
-
-
-@dataclass
-class GoldFact:
-    """One metric or date line of the gold file, with its located span (None if not found)."""
-
-    line: int
-    type: str
-    doc: str
-    q: str
-    ctx: str
-    role: str
-    data: dict
-    span: tuple[int, int] | None = None
-
-
-@dataclass
-class Gold:
-    docs: list[dict]
-    facts: list[GoldFact]
-
-    def doc_names(self) -> list[str]:
-        """Every document the gold file names, first appearance first; only these are scored."""
-        names: dict[str, None] = {}
-        for d in self.docs:
-            names.setdefault(d["doc"])
-        for f in self.facts:
-            names.setdefault(f.doc)
-        return list(names)
-
-
-def load_gold(path: str | Path) -> Gold:
-    """Parse a gold JSONL file strictly: a malformed line is an error with its line number,
-    because silently skipping a hand-written fact would inflate the scores."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except OSError as exc:
-        raise EvalError(f"{path}: cannot read gold file: {exc.strerror or exc}") from None
-    docs: list[dict] = []
-    facts: list[GoldFact] = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        obj = _gold_line(path, no, line)
-        if obj["type"] == "doc":
-            docs.append(obj)
-        else:
-            facts.append(GoldFact(no, obj["type"], str(obj["doc"]), str(obj["q"]),
-                                  str(obj["ctx"]), obj["role"], obj))
-    return Gold(docs, facts)
-
-
-def _gold_line(path: Path, no: int, line: str) -> dict:
-    """One validated gold object; raises EvalError naming the file and line."""
-    where = f"{path}:{no}"
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise EvalError(f"{where}: not valid JSON: {exc.msg}") from None
-    if not isinstance(obj, dict) or obj.get("type") not in _REQUIRED_GOLD:
-        raise EvalError(f"{where}: expected an object with type doc, metric or date")
-    missing = [k for k in _REQUIRED_GOLD[obj["type"]] if obj.get(k) in (None, "")]
-    if missing:
-        raise EvalError(f"{where}: {obj['type']} line lacks {', '.join(missing)}")
-    if obj["type"] != "doc" and obj["role"] not in ROLES:
-        raise EvalError(f"{where}: role must be one of {'/'.join(ROLES)}, got {obj['role']!r}")
-    return obj
-
-
-# --------------------------------------------------------------------------- locating
-
-
-def _strip_ws(text: str) -> tuple[str, list[int]]:
-    """``text`` without whitespace, plus the original offset of every kept character.
-    Layout whitespace falls between arbitrary characters, so it is removed everywhere."""
-    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
-    return "".join(ch for _, ch in kept), [i for i, _ in kept]
-
-
-def locate(text: str, ctx: str, q: str, stripped: tuple[str, list[int]] | None = None
-           ) -> tuple[tuple[int, int] | None, str]:
-    """The original [start, end) of ``q`` inside the first occurrence of ``ctx``, ignoring
-    whitespace in all three. Returns (span, "") or (None, reason)."""
-    flat, offsets = stripped or _strip_ws(text)
-    flat_ctx, _ = _strip_ws(ctx)
-    flat_q, _ = _strip_ws(q)
-    if not flat_ctx or not flat_q:
-        return None, "empty ctx or q"
-    at = flat.find(flat_ctx)
-    if at < 0:
-        return None, "ctx not found in text"
-    inner = flat_ctx.find(flat_q)
-    if inner < 0:
-        return None, "q not found inside ctx"
-    first = at + inner
-    return (offsets[first], offsets[first + len(flat_q) - 1] + 1), ""
 
 
 # --------------------------------------------------------------------------- output tables

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import regex
 
-from .normalize import NormText
 from .numbers import CN_PLACES, CN_SCALES, parse_number
 from .rules import REGEX_TIMEOUT, RuleSet
 
