@@ -150,7 +150,13 @@ def _clean_context(text: str) -> str:
 
 
 def _join(toks: list[Tok]) -> str:
-    return "".join(t.word for t in toks).strip("、和及与或")
+    """The tokens' text without list connectors at either end (the 与 of 参与 is kept)."""
+    i, j = 0, len(toks)
+    while i < j and toks[i].word in _CONNECTORS:
+        i += 1
+    while j > i and toks[j - 1].word in _CONNECTORS:
+        j -= 1
+    return "".join(t.word for t in toks[i:j])
 
 
 def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[Tok]]:
