@@ -31,7 +31,7 @@ DATA = _load_cases()
 
 CASE_KEYS = {"source", "text", "metric", "partial", "xfail"}
 METRIC_KEYS = {"q", "value", "unit", "kind", "qualifier", "change", "basis", "metric",
-               "label_contains", "scope"}
+               "label_contains", "scope", "period"}
 NEGATIVE_KEYS = {"source", "text", "surface", "xfail"}
 
 
@@ -56,7 +56,7 @@ def _mismatches(exp: dict, m) -> list[str]:
         "value": float(exp["value"]), "unit": exp["unit"], "kind": exp["kind"],
         "qualifier": exp.get("qualifier", "exact"), "change": exp.get("change"),
     }
-    for key in ("basis", "metric", "scope"):
+    for key in ("basis", "metric", "scope", "period"):
         if key in exp:
             want[key] = exp[key] or None  # "" stands for null
     bad = []

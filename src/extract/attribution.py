@@ -285,7 +285,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
                     metric = rule.id
                     break
         out.append({"label": label or None, "metric": metric, "scope": scope,
-                    "period": _period(q.start, s_lo, found_dates, doc_facts)})
+                    "period": _period(q.start, s_lo, found_dates, doc_facts, clean,
+                                      rules.extra["dates"].relative_year)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
     _distribute_respectively(clean, sents, quantities, out)
     for row in out:
@@ -378,12 +379,22 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     return verbs_s + obj_s, verbs_s, obj_s
 
 
-def _period(pos: int, s_lo: int, found_dates, doc_facts) -> int | None:
-    """The year of the nearest date with a year earlier in the same sentence, else the report year."""
+def _period(pos: int, s_lo: int, found_dates, doc_facts, clean: str,
+            relative_year: dict[str, int]) -> int | None:
+    """The year of the nearest date earlier in the same sentence, else the report year. A
+    relative year the dates could not resolve (去年同期, 上年) counts from the report year."""
+    report = doc_facts.report_year
     year = None
     for d in found_dates:
         if d.start >= pos:
             break
-        if d.start >= s_lo and d.year is not None:
+        if d.start < s_lo:
+            continue
+        if d.year is not None:
             year = d.year
-    return year if year is not None else doc_facts.report_year
+        elif report is not None:
+            word = next((w for w in sorted(relative_year, key=len, reverse=True)
+                         if clean.startswith(w, d.start)), None)
+            if word is not None:
+                year = report + relative_year[word]
+    return year if year is not None else report
