@@ -112,7 +112,7 @@ def cmd_diff(args) -> int:
         print(f"extract diff: {exc}", file=sys.stderr)
         return 2
     if args.csv:
-        df.to_csv(args.csv, index=False)
+        df.to_csv(args.csv, index=False, encoding="utf-8-sig")  # BOM: Excel reads it as UTF-8
     colour = sys.stdout.isatty()
     print(_describe_output("old" if new is not None else "output", args.old, old["documents"]))
     if new is not None:

@@ -143,6 +143,8 @@ def find_quantities(clean: str, rules: RuleSet, blocked: SpanIndex) -> list[Quan
             if u.max_value is not None and raw_value > u.max_value:
                 continue
             value, unit, kind = raw_value * u.factor, u.canonical, u.kind
+            if m.group("cur") and unit == "元":
+                unit = rules.currency[m.group("cur")]           # 新台币2亿元 is not yuan
         else:
             value, unit, kind = raw_value, "%", "percent"
         change, basis = _change(clean, start, rules)

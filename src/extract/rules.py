@@ -71,6 +71,7 @@ class HedgeLists(_Strict):
 class QuantityFile(_Strict):
     fragments: dict[str, str]
     hedges: dict[Literal["prefix", "inner", "suffix"], HedgeLists]
+    currency: dict[str, str] = {}
 
 
 class UnitsFile(_Strict):
@@ -136,6 +137,7 @@ class RuleSet:
     hedge_prefix: dict[str, str]          # word -> qualifier
     hedge_inner: dict[str, str]
     hedge_suffix: dict[str, str]
+    currency: dict[str, str]              # currency word -> the unit its amounts are in
     change_basis: tuple[str, ...]
     change_before: regex.Pattern          # matched backwards from a quantity: see metrics.py
     change_words: dict[str, str]          # verb -> increase/decrease
@@ -213,14 +215,14 @@ def _hedge_map(lists: HedgeLists) -> dict[str, str]:
 
 
 def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dict, inner: dict,
-                      post: dict, where: str) -> regex.Pattern:
+                      post: dict, currency: dict[str, str], where: str) -> regex.Pattern:
     unit_alts = []
     for surface in sorted(units, key=lambda s: (-len(s), s)):
         u = units[surface]
         guard = f"(?!{u.not_before})" if u.not_before else ""
         unit_alts.append(regex.escape(surface) + guard)
     pat = (
-        r"(?P<pre>{pre})?\s*(?:人民币|RMB)?\s*"
+        r"(?P<pre>{pre})?\s*(?P<cur>{currency})?\s*"
         r"(?P<num>"
         r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
         r"|百分之(?P<pct>{arabic}|{cn_decimal})"
@@ -236,6 +238,7 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
     pat = (pat.replace("{pre}", alternation(list(pre)))
               .replace("{inner}", alternation(list(inner)))
               .replace("{post}", alternation(list(post)))
+              .replace("{currency}", alternation(list(currency)) or "(?!)")
               .replace("{units}", "|".join(unit_alts)))
     return compile_pattern(compose(pat, frag, where), where)
 
@@ -285,7 +288,8 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     pre = _hedge_map(qfile.hedges.get("prefix", HedgeLists()))
     inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
     post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
-    quantity = _quantity_pattern(frag, units, pre, inner, post, str(d / "quantity.toml"))
+    quantity = _quantity_pattern(frag, units, pre, inner, post, qfile.currency,
+                                 str(d / "quantity.toml"))
     change_before, change_words = _change_pattern(cfile, inner, str(d / "changes.toml"))
 
     def build(rule: TrapRule, flags: int = 0) -> Trap:
@@ -314,6 +318,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         hedge_prefix=pre,
         hedge_inner=inner,
         hedge_suffix=post,
+        currency=dict(qfile.currency),
         change_basis=tuple(cfile.basis),
         change_before=change_before,
         change_words=change_words,

@@ -170,7 +170,7 @@ def run(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None = None
     t0 = time.perf_counter()
     paths = find_inputs(in_dir)
     items = [(str(p), _rel(p, in_dir)) for p in paths]
-    meta = metadata(rules.fingerprint, {"input": str(in_dir)})
+    meta = metadata(rules.fingerprint, {"input": str(in_dir.resolve())})
     writers = {name: TableWriter(out_dir, name, meta) for name in TABLES}
     summary = RunSummary(out_dir=out_dir)
     try:
