@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .metrics import Quantity
 from .normalize import NormText
+from .dates import is_comparison_base
 from .segment import Sentences, Tagger, as_tagger, is_object_tag, is_verb_tag
 
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
@@ -33,6 +34,8 @@ _TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:]")
+_VERBISH = regex.compile(r"抓获|破获|侦破|查处|打掉|缴获|查获|挽回|追回|发现|检查|开展|组织|出动|救助|办理|受理|审结")
+_CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)
 _HAN_WORD = regex.compile(r"\p{Han}+")
 _HAN_START = regex.compile(r"\p{Han}")
 _WORDISH = regex.compile(r"[\p{Han}A-Za-z0-9]")
@@ -256,9 +259,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         if prev_sentence != s_lo:
             prev = None
             prev_sentence = s_lo
-        left_lo = s_lo
-        for m in _CLAUSE_MARK.finditer(clean, s_lo, q.start):
-            left_lo = m.end()
+        m = _CLAUSE_MARK_LAST.search(clean, s_lo, q.start)    # the last mark before it
+        left_lo = m.end() if m else s_lo
         if prev and prev.end > left_lo:
             left_lo = prev.end
         left_text = clean[left_lo:q.start]
@@ -269,9 +271,12 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             cut = rules.change_before.search(left_text)
             if cut:
                 left_text = left_text[:cut.start()]
-        scope = "part" if any(pm in left_text for pm in ar.labels.part_markers) else "total"
-        if gap_is_list and out and out[-1]["scope"] == "part":
-            scope = "part"                                      # 其中刑拘321人、逮捕187人
+        opener = clean[max(s_lo, left_lo - 4):left_lo]        # 其中，抓获网上逃犯32人
+        scope = ("part" if any(pm in left_text or pm in opener for pm in ar.labels.part_markers)
+                 else "total")
+        if (prev is not None and out and out[-1]["scope"] == "part"
+                and (gap_is_list or not _VERBISH.search(left_text))):
+            scope = "part"               # 其中刑拘321人、逮捕187人 / 其中刑事案件800起，治安案件700起
         next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
         label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
                                        pos, ar)
@@ -388,7 +393,7 @@ def _period(pos: int, s_lo: int, found_dates, doc_facts, clean: str,
     for d in found_dates:
         if d.start >= pos:
             break
-        if d.start < s_lo:
+        if d.start < s_lo or is_comparison_base(clean, d):
             continue
         if d.year is not None:
             year = d.year

@@ -506,3 +506,14 @@ def find_published(clean: str, found: list[DateFound]) -> str | None:
             if d.mark == mark and (iso := _iso(d)):
                 return iso
     return None
+
+
+_BASE_BEFORE = ("较", "比", "与", "同")
+_BASE_AFTER = ("相比", "相较")   # 去年同期，… is a period; 比去年同期 is a base (较/比 before it)
+
+
+def is_comparison_base(clean: str, d: DateFound) -> bool:
+    """较2023年下降12.5% / 比2019年同期: the year is the base of a comparison, not the period."""
+    before = clean[d.start - 1:d.start] if d.start else ""
+    return before in _BASE_BEFORE or clean.startswith(_BASE_AFTER, d.end)
+

@@ -147,11 +147,12 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
         m = pat.search(head)
         if m:
             return int(m.group("year"))
-    years = Counter(d.year for d in found_dates
-                    if d.year is not None and getattr(d, "granularity", "") == "year"
-                    and not getattr(d, "relative", False))
+    from .dates import is_comparison_base
+
+    stated = [d for d in found_dates if d.year is not None and not is_comparison_base(clean, d)]
+    years = Counter(d.year for d in stated if getattr(d, "granularity", "") == "year")
     if not years:
-        years = Counter(d.year for d in found_dates if d.year is not None)
+        years = Counter(d.year for d in stated)
     if years:
         return max(years.items(), key=lambda kv: (kv[1], kv[0]))[0]
     if published and "去年" in clean:

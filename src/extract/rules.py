@@ -228,7 +228,7 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
         r"|百分之(?P<pct>{arabic}|{cn_decimal})"
         # a Chinese numeral starts where its run starts (keeps long runs linear), may carry a
         # decimal (三点五), and a hedge may stand between it and its scale (三百余万元)
-        r"|(?P<vg>{vague})?(?<!{cn_char})(?P<cn>{cn_decimal})"
+        r"|(?P<vg>{vague}(?=[十百千万亿]))?(?<!{cn_char})(?P<cn>{cn_decimal})"
         r"(?:\s*(?P<h1c>{inner})?\s*(?P<scc>[万亿]+))?"
         r")"
         r"\s*(?P<h2>{inner})?"
