@@ -32,7 +32,8 @@ def extract_text(text: str, name: str | None = None, *, rules: RuleSet | None = 
     import hashlib
 
     rules = rules or default_rules()
-    doc_id = name or "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    doc_id = name or "sha256:" + digest[:12]
     return extract_document(text, doc_id, rules, tokenizer)
 
 

@@ -39,6 +39,7 @@ _CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)
 _HAN_WORD = regex.compile(r"\p{Han}+")
 _HAN_START = regex.compile(r"\p{Han}")
 _WORDISH = regex.compile(r"[\p{Han}A-Za-z0-9]")
+_DATE_WORD = regex.compile(r"^(?:\d{2,4}|[〇零一二三四五六七八九十]{1,4})(?:年度?|月份?|日)?$|^(?:年度?|月份?|日|度|份)$")
 _LIST_SPLIT = regex.compile(r"[、和及与]")
 _LIST_GAP = regex.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
@@ -56,6 +57,7 @@ class LabelRules(_Strict):
     subjects: list[str] = []
     light_verbs: list[str] = []
     negations: list[str] = []
+    chain_verbs: list[str] = []
     self_contained: list[str] = []
     event_units: list[str] = []
     part_markers: list[str] = []
@@ -179,9 +181,13 @@ def _walk_left(toks: list[Tok], lr: AttributionRules) -> tuple[list[Tok], list[T
     i = len(toks) - 1
     while i >= 0 and in_object(i):
         i -= 1
+    # 检查出租房屋: a verbal noun opening the object, with nouns after it, is the object's verb
+    if i + 2 < len(toks) and toks[i + 1].tag == "vn" and toks[i + 2].is_object:
+        i += 1
     obj = toks[i + 1:]
     j = i
-    while j >= 0 and toks[j].is_verb and toks[j].word not in lr.labels.light_verbs:
+    while j >= 0 and (toks[j].is_verb or (j == i and toks[j].tag == "vn")) \
+            and toks[j].word not in lr.labels.light_verbs:
         j -= 1
     if j < i and j >= 0 and toks[j].word in lr.labels.negations:
         j -= 1                                                  # 不起诉: keep the negation
@@ -204,7 +210,7 @@ def _trim_subjects(obj: list[Tok], lr: AttributionRules) -> list[Tok]:
     """分局辖区刑事案件 -> 刑事案件: drop leading subjects and place names of a verb-less label."""
     i = 0
     while i < len(obj) - 1 and (obj[i].word in lr.labels.subjects or obj[i].tag in ("ns", "nt")
-                                or obj[i].word in _CONNECTORS):
+                                or obj[i].word in _CONNECTORS or _DATE_WORD.match(obj[i].word)):
         i += 1
     obj = obj[i:]
     # 今年同比下降了20%: a time word alone names nothing
@@ -379,7 +385,7 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     if prev and gap_is_list:
         if obj_s and not verbs_s and prev.verbs:
             verbs_s = prev.verbs                                # 检查出租房屋198处、娱乐场所6家
-        elif verbs_s and not obj_s and prev.obj and prev.verbs:
+        elif verbs_s in ar.labels.chain_verbs and not obj_s and prev.obj and prev.verbs:
             obj_s = prev.obj                                    # 抓获嫌疑人812人、刑拘530人
     return verbs_s + obj_s, verbs_s, obj_s
 

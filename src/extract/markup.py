@@ -25,7 +25,7 @@ _INVISIBLE = regex.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--
                            regex.I | regex.S)
 _TAG = regex.compile(r"</?([a-zA-Z][\w:-]*)\b[^<>]*>")
 _ENTITY = regex.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
-_BLOCK = {"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+_BLOCK = {"p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
           "section", "article", "header", "footer", "table", "ul", "ol", "dd", "dt",
           "blockquote", "title", "hr", "pre"}
 
@@ -47,7 +47,11 @@ def mask_html(text: str) -> str:
 
     def tag(m: regex.Match) -> str:
         s = _blank(m.group())
-        if m.group(1).lower() in _BLOCK:
+        name = m.group(1).lower()
+        if name == "br":
+            # a line break, like a newspaper column break: joined unless a sentence ends there
+            return "\n" + s[1:]
+        if name in _BLOCK:
             # a block boundary is a paragraph break for the normaliser
             return "\n\n\n" + s[3:] if len(s) >= 3 else "\n" * len(s)
         return s
@@ -60,6 +64,8 @@ def mask_html(text: str) -> str:
             return _blank(m.group())
         if ch in "\u00a0\u3000":
             ch = " "
-        return ch + " " * (len(m.group()) - 1)
+        # the character stands at the END of its entity, so a span ending with it covers the
+        # whole entity (98&#37; not 98&) and 1&#46;73 reads as 1.73
+        return " " * (len(m.group()) - 1) + ch
 
     return _ENTITY.sub(entity, text)

@@ -109,7 +109,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
 
     document = Document(
         doc_id=doc_id, path=path or doc_id,
-        sha256=sha256 or hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
         report_year=doc_facts.report_year, published=doc_facts.published, status="ok",
         n_metrics=len(metrics), n_dates=len(date_records),

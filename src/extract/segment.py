@@ -36,8 +36,13 @@ class Sentences:
         i = max(i, 0)
         return self.starts[i], self.ends[i]
 
-    def text_at(self, pos: int) -> str:
+    def text_at(self, pos: int, max_chars: int = 400) -> str:
+        """The sentence holding ``pos``; a pathological "sentence" (a page with no 。) is cut
+        to ``max_chars`` around ``pos`` so every row does not carry the whole page."""
         s, e = self.at(pos)
+        if e - s > max_chars:
+            s = max(s, pos - max_chars // 2)
+            e = min(e, s + max_chars)
         return self.text[s:e].strip()
 
 
@@ -72,7 +77,9 @@ def clause_bounds(clean: str, start: int, end: int, lo: int, hi: int) -> tuple[i
 OBJECT_TAGS = ("n", "nr", "ns", "nt", "nz", "ng", "nrt", "nrfg", "vn", "l", "j", "b", "s",
                "eng", "an", "i", "f", "a", "x", "m", "mq", "q", "k", "h", "t", "tg")
 VERB_TAGS = ("v", "vd", "vi", "vg", "zg")
-_KEEP_OBJECT_TAGS = ("ns", "nt")  # place and organisation names are trimmed from labels
+# kept although they are object tags: place and organisation names are trimmed from labels, and
+# a verbal noun opening an object (检查出租房屋) acts as its verb
+_KEEP_OBJECT_TAGS = ("ns", "nt", "vn")
 
 
 def is_object_tag(tag: str) -> bool:
@@ -92,7 +99,7 @@ def _tag_table(dict_path: str) -> dict[str, str]:
     import tempfile
 
     stat = os.stat(dict_path)
-    key = f"v2:{dict_path}:{stat.st_size}:{int(stat.st_mtime)}".encode()
+    key = f"v3:{dict_path}:{stat.st_size}:{int(stat.st_mtime)}".encode()
     cache = Path(tempfile.gettempdir()) / f"extract-jieba-pos-{hashlib.sha1(key).hexdigest()[:12]}.marshal"
     try:
         with open(cache, "rb") as fh:
