@@ -299,7 +299,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
                     "period": _period(q.start, s_lo, found_dates, doc_facts, clean,
                                       rules.extra["dates"].relative_year)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
-    _distribute_respectively(clean, sents, quantities, out)
+    _distribute_respectively(clean, sents, quantities, out, rules.change_words)
     for row in out:
         if row["label"]:
             row["label"] = _shorten(row["label"], ar)
@@ -320,7 +320,7 @@ def _previous_clause_label(before: str, pos, rules, ar: AttributionRules) -> str
 
 
 def _distribute_respectively(clean: str, sents: Sentences, quantities: list[Quantity],
-                             out: list[dict]) -> None:
+                             out: list[dict], change_words) -> None:
     """分别 pairs n values with n things, in order: either the items of a list before them
     (起数、死亡人数分别下降9.1%和15.2%) or the n counts just before them in the same sentence
     (受理案件23,456件，审结21,987件，同比分别上升5.6%和4.3%)."""
@@ -328,8 +328,10 @@ def _distribute_respectively(clean: str, sents: Sentences, quantities: list[Quan
     while i < len(out):
         label = out[i]["label"] or ""
         j = i + 1
-        while j < len(out) and out[j]["label"] == label and _LIST_GAP.fullmatch(
-                clean, quantities[j - 1].end, quantities[j].start):
+        while j < len(out) and out[j]["label"] == label and (gap := _LIST_GAP.match(
+                clean, quantities[j - 1].end, quantities[j].start)) and (
+                gap.end() == quantities[j].start                  # 9.1%和15.2%
+                or clean[gap.end():quantities[j].start] in change_words):   # 下降8.2%、上升3.1%
             j += 1
         items = [x for x in _LIST_SPLIT.split(label) if x]
         window = clean[max(0, quantities[i].start - 12):quantities[i].start]
