@@ -272,7 +272,9 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
     items = list_inputs(fs_in, in_root)
     parts = partitions(items, partition_size)
     width = max(5, len(str(len(parts) - 1)))
-    meta = metadata(rules.fingerprint, {"input": str(in_dir)})
+    # the input as the local engine records it: an absolute path, or the URL as given
+    recorded = str(in_dir) if "://" in str(in_dir) else str(Path(in_dir).resolve())
+    meta = metadata(rules.fingerprint, {"input": recorded})
     fs_out.makedirs(out_root, exist_ok=True)
     for table in TABLES:
         fs_out.makedirs(f"{out_root}/{table}", exist_ok=True)
