@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .metrics import Quantity
 from .normalize import NormText
 from .dates import is_comparison_base
-from .segment import Sentences, Tagger, as_tagger, is_object_tag, is_verb_tag
+from .segment import LIST_JOINER, Sentences, Tagger, as_tagger, is_object_tag, is_verb_tag
 
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _LEFT_CHARS = 30
@@ -34,14 +34,12 @@ _TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
 _CLAUSE_MARK = regex.compile(r"[，,；;：:]")
-_VERBISH = regex.compile(r"抓获|破获|侦破|查处|打掉|缴获|查获|挽回|追回|发现|检查|开展|组织|出动|救助|办理|受理|审结")
 _CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)
 _HAN_WORD = regex.compile(r"\p{Han}+")
 _HAN_START = regex.compile(r"\p{Han}")
 _WORDISH = regex.compile(r"[\p{Han}A-Za-z0-9]")
 _DATE_WORD = regex.compile(r"^(?:\d{2,4}|[〇零一二三四五六七八九十]{1,4})(?:年度?|月份?|日)?$|^(?:年度?|月份?|日|度|份)$")
 _LIST_SPLIT = regex.compile(r"[、和及与]")
-_LIST_GAP = regex.compile(r"\s*(?:、|和|及|与|，|,)\s*")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
 _ASIDE = regex.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
 
@@ -277,15 +275,17 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             cut = rules.change_before.search(left_text)
             if cut:
                 left_text = left_text[:cut.start()]
+        next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
+        label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
+                                       pos, ar)
         opener = clean[max(s_lo, left_lo - 4):left_lo]        # 其中，抓获网上逃犯32人
         scope = ("part" if any(pm in left_text or pm in opener for pm in ar.labels.part_markers)
                  else "total")
         if (prev is not None and out and out[-1]["scope"] == "part"
-                and (gap_is_list or not _VERBISH.search(left_text))):
-            scope = "part"               # 其中刑拘321人、逮捕187人 / 其中刑事案件800起，治安案件700起
-        next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
-        label, verbs_s, obj_s = _label(clean, q, left_text, next_start, s_hi, prev, gap_is_list,
-                                       pos, ar)
+                and (gap_is_list or not verbs_s)):
+            # a sub-list goes on while its items add no verb of their own:
+            # 其中刑拘321人、逮捕187人 / 其中刑事案件800起，治安案件700起
+            scope = "part"
         if not label and prev is None and left_lo > s_lo:
             label = _previous_clause_label(clean[s_lo:left_lo], pos, rules, ar)
         metric = None
@@ -328,7 +328,7 @@ def _distribute_respectively(clean: str, sents: Sentences, quantities: list[Quan
     while i < len(out):
         label = out[i]["label"] or ""
         j = i + 1
-        while j < len(out) and out[j]["label"] == label and (gap := _LIST_GAP.match(
+        while j < len(out) and out[j]["label"] == label and (gap := LIST_JOINER.match(
                 clean, quantities[j - 1].end, quantities[j].start)) and (
                 gap.end() == quantities[j].start                  # 9.1%和15.2%
                 or clean[gap.end():quantities[j].start] in change_words):   # 下降8.2%、上升3.1%

@@ -14,8 +14,8 @@ import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
 from .rules import REGEX_TIMEOUT, RuleSet
+from .segment import LIST_JOINER
 
-_LIST_JOINERS = regex.compile(r"\s*(?:、|和|及|以及|与|，和|,)\s*")
 _SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
 
 
@@ -151,9 +151,9 @@ def find_quantities(clean: str, rules: RuleSet, blocked: SpanIndex) -> list[Quan
         if out and out[-1].change and out[-1].kind == kind:
             prev = out[-1]
             gap = clean[prev.end:start]
-            if change is None and _LIST_JOINERS.fullmatch(gap):
+            if change is None and LIST_JOINER.fullmatch(gap):
                 change, basis = prev.change, prev.basis  # 同比分别下降6.12%、17.40%
-            elif change and basis is None and prev.basis and _LIST_JOINERS.match(gap):
+            elif change and basis is None and prev.basis and LIST_JOINER.match(gap):
                 basis = prev.basis                      # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
             start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
