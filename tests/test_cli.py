@@ -79,6 +79,27 @@ def test_run_writes_four_tables_and_a_summary(cli_run):
     assert len(tables["metrics"]) > 50
 
 
+def test_run_skips_pandas_and_pyarrow_still_reads_into_pandas(small_in, tmp_path):
+    """`extract run` keeps pyarrow from importing pandas (start-up time); pandas still works
+    afterwards in the same process, e.g. a notebook calling main() then extract.read()."""
+    code = (
+        "import sys\n"
+        "from extract.cli import main\n"
+        f"assert main(['run', {str(small_in)!r}, '--out', {str(tmp_path / 'out')!r}, '--jobs', '1']) == 0\n"
+        "assert 'pandas' not in sys.modules, 'pandas was imported by extract run'\n"
+        "import extract\n"
+        f"t = extract.read({str(tmp_path / 'out')!r})\n"
+        "assert len(t['metrics']) >= 4 and type(t['metrics']).__name__ == 'DataFrame'\n"
+        "import pyarrow as pa\n"
+        "assert pa.table({'a': [1]}).to_pandas()['a'].tolist() == [1]\n"
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_run_missing_input_exits_2(tmp_path):
     proc = cli("run", tmp_path / "no_such_folder", "--out", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 2

@@ -1,9 +1,11 @@
-"""Sentences and clauses of the clean text; jieba tokens with offsets.
+"""Sentences and clauses of the clean text; word segmentation and POS tags for labels.
 
 Quantities are found on characters (jieba splits numbers badly: 逾两千三百万人次 ->
 逾|两千|三百|万人次); tokens are only for context, and only the clauses around quantities are
-segmented. The jieba Tokenizer is an instance built from rules/lexicon.txt and passed in:
-nothing touches jieba's global dictionary.
+segmented. Segmentation is jieba's (its dictionary, its no-HMM algorithm) over a compact cache
+that loads in a fraction of jieba's start-up; the Tagger holding it is built from the rules and
+passed in, and nothing touches jieba's global dictionary. A caller's own jieba.Tokenizer can be
+passed instead.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import bisect
 import functools
 import hashlib
 import logging
+import marshal
+import math
+import re
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,79 +87,268 @@ def is_verb_tag(tag: str) -> bool:
 
 
 def _tag_table(dict_path: str) -> dict[str, str]:
-    """jieba's word -> POS tags, without the plain nouns and other object words (the default),
-    cached as marshal in the temp folder next to jieba's own cache: reading the 349k-line
-    dictionary costs about a second, the compact cache (~60k words) a fraction of that."""
-    import marshal
-    import os
-    import tempfile
-
-    stat = os.stat(dict_path)
-    key = f"v3:{dict_path}:{stat.st_size}:{int(stat.st_mtime)}".encode()
-    cache = Path(tempfile.gettempdir()) / f"extract-jieba-pos-{hashlib.sha1(key).hexdigest()[:12]}.marshal"
-    try:
-        with open(cache, "rb") as fh:
-            return marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
+    """jieba's word -> POS tags from a jieba-format dictionary, without the plain nouns and
+    other object words (the default). For a caller's own jieba.Tokenizer; the default
+    segmenter carries its tags in its cache."""
     table: dict[str, str] = {}
     with open(dict_path, encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
             if len(parts) >= 3 and (not is_object_tag(parts[2]) or parts[2] in _KEEP_OBJECT_TAGS):
                 table[parts[0]] = parts[2]
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            marshal.dump(table, fh)
-        os.replace(tmp, cache)
-    except OSError:
-        tmp.unlink(missing_ok=True)
     return table
 
 
-class Tagger:
-    """A jieba Tokenizer (its own instance) and a word -> POS tag lookup.
+# --- segmentation ------------------------------------------------------------------------------
+# jieba.Tokenizer.cut(text, HMM=False), re-implemented over a compact, fast-loading copy of
+# jieba's dictionary. jieba's own start-up unmarshals a 500k-entry prefix dictionary (1.0-1.3 s
+# here) and importing jieba costs another 0.1-0.2 s (pkg_resources, the HMM tables); labels only
+# need the no-HMM path, and every token is checked against jieba's in tests/test_segment.py.
 
-    Segmentation is jieba's without the HMM; tags come from jieba's dictionary, with the domain
-    words of rules/lexicon.txt on top. (jieba.posseg is not used: importing it builds a global
-    tagger by re-reading the whole dictionary.)"""
-
-    def __init__(self, tokenizer, tags: dict[str, str], overrides: dict[str, str]):
-        self.tokenizer = tokenizer
-        self.tags = tags
-        self.overrides = overrides
-
-    def cut(self, text: str):
-        return self.tokenizer.cut(text, HMM=False)
-
-    def tag(self, word: str) -> str:
-        return self.overrides.get(word) or self.tags.get(word, "n")
+_RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")   # jieba's re_han_default
+_RE_SKIP = re.compile(r"(\r\n|\s)")                              # jieba's re_skip_default
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_CACHE_FORMAT = "extract-segmenter-1"
 
 
-def _pruned_dictionary(min_freq: int) -> str | None:
-    """jieba's dictionary without words rarer than ``min_freq`` (single characters kept),
-    written once to the temp folder; None means jieba's full dictionary."""
-    import os
+class Segmenter:
+    """jieba's accurate mode without the HMM, token for token (``Tokenizer.lcut(text,
+    HMM=False)`` with the same dictionary and added words).
+
+    ``logp`` maps each dictionary word to log(freq / total) and each prefix of a word that is
+    not itself a word to None (jieba's prefix dictionary, with the logarithms precomputed);
+    ``unknown`` is the score of a character that is no word (jieba's log(1 / total))."""
+
+    __slots__ = ("logp", "unknown")
+
+    def __init__(self, logp: dict[str, float | None], unknown: float):
+        self.logp = logp
+        self.unknown = unknown
+
+    def lcut(self, text: str) -> list[str]:
+        out: list[str] = []
+        for blk in _RE_HAN.split(text):
+            if not blk:
+                continue
+            if _RE_HAN.match(blk):
+                self._cut_block(blk, out)
+            else:
+                for x in _RE_SKIP.split(blk):
+                    if _RE_SKIP.match(x):
+                        out.append(x)
+                    else:
+                        out.extend(x)
+        return out
+
+    def _cut_block(self, s: str, out: list[str]) -> None:
+        # the best route right to left (jieba's get_DAG and calc in one pass): for each start,
+        # the word ending furthest right among equal scores
+        logp, n = self.logp, len(s)
+        get = logp.get
+        score = [0.0] * (n + 1)
+        nxt = [0] * n
+        missing = _MISSING
+        for k in range(n - 1, -1, -1):
+            best = None
+            end = k + 1
+            i = k + 1
+            v = get(s[k], missing)
+            while v is not missing:
+                if v is not None:
+                    sc = v + score[i]
+                    if best is None or sc >= best:
+                        best, end = sc, i
+                i += 1
+                if i > n:
+                    break
+                v = get(s[k:i], missing)
+            if best is None:
+                best = self.unknown + score[k + 1]
+            score[k] = best
+            nxt[k] = end
+        # ASCII letters and digits left single are glued back together, as jieba does
+        x, buf = 0, ""
+        while x < n:
+            y = nxt[x]
+            if y - x == 1 and s[x] in _ASCII_ALNUM:
+                buf += s[x]
+            else:
+                if buf:
+                    out.append(buf)
+                    buf = ""
+                out.append(s[x:y])
+            x = y
+        if buf:
+            out.append(buf)
+
+
+_MISSING = object()
+
+
+def _from_frequencies(freq: dict[str, int], total: int) -> Segmenter:
+    logtotal = math.log(total)
+    logp: dict[str, float | None] = {}
+    for word, f in freq.items():
+        logp[word] = (math.log(f) - logtotal) if f else None
+    for word in freq:
+        for i in range(1, len(word)):
+            logp.setdefault(word[:i], None)
+    return Segmenter(logp, math.log(1) - logtotal)
+
+
+def _read_dictionary(path: Path, min_freq: int) -> tuple[dict[str, int], int, dict[str, str]]:
+    """jieba's dictionary file as jieba reads it (the last frequency of a word wins, every line
+    counts towards the total), and the tags the labels need. Words rarer than ``min_freq`` are
+    left out (single characters are always kept)."""
+    freq: dict[str, int] = {}
+    total = 0
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            parts = line.strip().split(" ")
+            if not parts[0]:
+                continue
+            try:
+                word, f = parts[0], int(parts[1])
+            except (IndexError, ValueError):
+                raise ValueError(f"{path}: line {n}: invalid dictionary entry {line.strip()!r}") from None
+            if f < min_freq and len(word) > 1:
+                continue
+            freq[word] = f
+            total += f
+            if len(parts) >= 3 and (not is_object_tag(parts[2]) or parts[2] in _KEEP_OBJECT_TAGS):
+                tags[word] = parts[2]
+    return freq, total, tags
+
+
+def _add_words(freq: dict[str, int], total: int, tags: dict[str, str], lexicon) -> int:
+    """jieba's add_word for each (word, freq, tag) of rules/lexicon.txt; returns the new total.
+    A word without a frequency gets jieba's suggest_freq (enough to be cut out whole)."""
+    for word, f, tag in lexicon:
+        if f is None:
+            seg = _from_frequencies(freq, total)
+            p = 1.0
+            for piece in seg.lcut(word):
+                p *= freq.get(piece, 1) / float(total)
+            f = max(int(p * total) + 1, freq.get(word, 1))
+        freq[word] = f
+        total += f
+        if tag:
+            tags[word] = tag
+    return total
+
+
+def jieba_dictionary() -> Path:
+    """jieba's dictionary file, found without importing jieba."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("jieba is not installed (its dictionary is needed for segmentation)")
+    return Path(list(spec.submodule_search_locations)[0]) / "dict.txt"
+
+
+def _cache_path(dict_path: Path, rules: RuleSet) -> Path:
     import tempfile
 
-    import jieba
+    stat = dict_path.stat()
+    key = hashlib.sha1(repr((_CACHE_FORMAT, str(dict_path), stat.st_size, int(stat.st_mtime),
+                             rules.lexicon, rules.dictionary_min_freq)).encode("utf-8"))
+    return Path(tempfile.gettempdir()) / f"extract-segmenter-{key.hexdigest()[:16]}.marshal"
 
-    if min_freq <= 1:
+
+def _build(dict_path: Path, rules: RuleSet) -> tuple[Segmenter, dict[str, str]]:
+    freq, total, tags = _read_dictionary(dict_path, rules.dictionary_min_freq)
+    total = _add_words(freq, total, tags, rules.lexicon)
+    return _from_frequencies(freq, total), tags
+
+
+def _dump(path: Path, seg: Segmenter, tags: dict[str, str]) -> None:
+    import os
+
+    words = [w for w, v in seg.logp.items() if v is not None]
+    prefixes = [w for w, v in seg.logp.items() if v is None]
+    payload = (_CACHE_FORMAT, "\n".join(words), array("d", (seg.logp[w] for w in words)).tobytes(),
+               "\n".join(prefixes), seg.unknown, "\n".join(tags), "\n".join(tags.values()))
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            marshal.dump(payload, fh)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _load(path: Path) -> tuple[Segmenter, dict[str, str]] | None:
+    try:
+        with open(path, "rb") as fh:
+            fmt, words, values, prefixes, unknown, tag_words, tag_values = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
         return None
-    src = Path(jieba.__file__).parent / "dict.txt"
-    stat = src.stat()
-    key = hashlib.sha1(f"{src}:{stat.st_size}:{int(stat.st_mtime)}:{min_freq}".encode())
-    dst = Path(tempfile.gettempdir()) / f"extract-jieba-dict-{key.hexdigest()[:12]}.txt"
-    if not dst.is_file():
-        tmp = dst.with_name(f"{dst.name}.{os.getpid()}.tmp")
-        with open(src, encoding="utf-8") as fin, open(tmp, "w", encoding="utf-8") as fout:
-            for line in fin:
-                parts = line.split(" ", 2)
-                if len(parts) >= 2 and (len(parts[0]) == 1 or int(parts[1]) >= min_freq):
-                    fout.write(line)
-        os.replace(tmp, dst)
-    return str(dst)
+    if fmt != _CACHE_FORMAT:
+        return None
+    logp: dict[str, float | None] = dict(zip(words.split("\n"), array("d", values)))
+    logp.update(dict.fromkeys(prefixes.split("\n") if prefixes else ()))
+    tags = dict(zip(tag_words.split("\n"), tag_values.split("\n"))) if tag_words else {}
+    return Segmenter(logp, unknown), tags
+
+
+def load_segmenter(rules: RuleSet, dict_path: Path | None = None) -> tuple[Segmenter, dict[str, str]]:
+    """The segmenter and tag table for ``rules`` (jieba's dictionary plus rules/lexicon.txt),
+    from a cache in the temp folder keyed by the dictionary file and the lexicon; built (about
+    2 s) when missing or stale."""
+    dict_path = Path(dict_path) if dict_path else jieba_dictionary()
+    cache = _cache_path(dict_path, rules)
+    loaded = _load(cache)
+    if loaded is None:
+        loaded = _build(dict_path, rules)
+        _dump(cache, *loaded)
+    return loaded
+
+
+class _JiebaCut:
+    """A caller's own jieba.Tokenizer behind the Segmenter interface."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def lcut(self, text: str) -> list[str]:
+        return self.tokenizer.lcut(text, HMM=False)
+
+
+class Tagger:
+    """A segmenter and a word -> POS tag lookup (jieba's dictionary tags with the domain words
+    of rules/lexicon.txt on top; a word not in the table is a noun)."""
+
+    def __init__(self, segmenter, tags: dict[str, str]):
+        self.segmenter = segmenter
+        self.tags = tags
+
+    def cut(self, text: str) -> list[str]:
+        return self.segmenter.lcut(text)
+
+    def tag(self, word: str) -> str:
+        return self.tags.get(word, "n")
+
+
+def _lexicon_tags(rules: RuleSet) -> dict[str, str]:
+    return {word: tag for word, _, tag in rules.lexicon if tag}
+
+
+def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
+    """The Tagger for ``rules``: the compact segmenter (default), or a caller's own
+    jieba.Tokenizer given as ``tokenizer`` (cut without the HMM; rules/lexicon.txt words are
+    added to it). Nothing touches jieba's global dictionary."""
+    if tokenizer is None:
+        segmenter, tags = load_segmenter(rules)
+        return Tagger(segmenter, tags)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer.initialize()
+    for word, freq, tag in rules.lexicon:
+        tokenizer.add_word(word, freq, tag)
+    tags = _tag_table(_dict_path(tokenizer))
+    tags.update(_lexicon_tags(rules))
+    return Tagger(_JiebaCut(tokenizer), tags)
 
 
 def _dict_path(tokenizer) -> str:
@@ -161,24 +356,6 @@ def _dict_path(tokenizer) -> str:
 
     return str(tokenizer.dictionary if tokenizer.dictionary != jieba.DEFAULT_DICT
                else Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
-
-
-def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
-    """A Tagger over a jieba Tokenizer instance (a new one unless given), with the domain
-    words of rules/lexicon.txt. Nothing touches jieba's global dictionary."""
-    import jieba
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    if tokenizer is None:
-        dictionary = _pruned_dictionary(rules.dictionary_min_freq)
-        tokenizer = jieba.Tokenizer(dictionary) if dictionary else jieba.Tokenizer()
-    tokenizer.initialize()
-    overrides = {}
-    for word, freq, tag in rules.lexicon:
-        tokenizer.add_word(word, freq, tag)
-        if tag:
-            overrides[word] = tag
-    return Tagger(tokenizer, _tag_table(_dict_path(tokenizer)), overrides)
 
 
 @functools.lru_cache(maxsize=4)
@@ -203,9 +380,3 @@ def as_tagger(tokenizer, rules: RuleSet) -> Tagger:
 @functools.lru_cache(maxsize=4)
 def _wrapped(rules: RuleSet, tokenizer) -> Tagger:
     return make_tokenizer(rules, tokenizer)
-
-
-def tokens(tokenizer, text: str, offset: int = 0) -> list[tuple[str, int, int]]:
-    """jieba tokens of ``text`` as (word, start, end), offsets shifted by ``offset``."""
-    tk = getattr(tokenizer, "tokenizer", tokenizer)
-    return [(w, s + offset, e + offset) for w, s, e in tk.tokenize(text, HMM=True)]
