@@ -123,3 +123,23 @@ def test_module_doctests():
     """The examples in normalize.py's docstrings are part of the spec."""
     result = doctest.testmod(extract.normalize, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+def test_piece_map(norm):
+    """The map back is kept per piece (copied run or inserted separator): starts and origins
+    strictly increase, and raw_pos / the lazily built index agree with it character by character."""
+    n = norm("共 计 16 万\n\n元。\n\n下一段 Hello  World")
+    assert n.clean == "共计16万元。\n下一段Hello World"
+    assert list(n.starts) == sorted(set(n.starts)) and n.starts[0] == 0
+    assert list(n.origins) == sorted(set(n.origins))
+    assert len(n.starts) == len(n.origins) < len(n.clean)
+    assert [n.raw_pos(i) for i in range(len(n.clean))] == list(n.index)
+    assert all(n.raw[n.index[i]] == "\n" for i, ch in enumerate(n.clean) if ch == "\n")
+    assert n.raw_text(n.clean.index("Hello"), len(n.clean)) == "Hello  World"
+
+
+def test_piece_map_without_layout(norm):
+    """A text without whitespace is one piece, copied as is."""
+    n = norm("破獲刑事案件３９８起。")
+    assert list(n.starts) == [0] and list(n.origins) == [0]
+    assert n.raw_span(6, 10) == (6, 10)

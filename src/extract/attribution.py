@@ -17,6 +17,7 @@ The canonical id comes from rules/metrics.toml: verbs, objects, units and kinds 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from .segment import LIST_JOINER, Sentences, Tagger, as_tagger, is_object_tag, i
 
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _LEFT_CHARS = 30
+_TOK_MEMO = 200_000   # words whose Tok is memoised per tagger (a word's tag never changes)
 _TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e", "o")
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
@@ -123,24 +125,37 @@ def load_metric_rules(directory: Path, fragments: dict[str, str]) -> Attribution
 
 # --- labels -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Tok:
-    word: str
-    tag: str
+    """A word, its POS tag and the two classes the label walk asks about (read-only)."""
 
-    @property
-    def is_verb(self) -> bool:
-        return is_verb_tag(self.tag)
+    __slots__ = ("word", "tag", "is_verb", "is_object")
 
-    @property
-    def is_object(self) -> bool:
-        return is_object_tag(self.tag) and _WORDISH.match(self.word) is not None
+    def __init__(self, word: str, tag: str):
+        self.word = word
+        self.tag = tag
+        self.is_verb = is_verb_tag(tag)
+        self.is_object = is_object_tag(tag) and _WORDISH.match(word) is not None
+
+    def __repr__(self) -> str:
+        return f"Tok({self.word!r}, {self.tag!r})"
 
 
 def _tag(tagger: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
-    """POS-tagged tokens of ``text`` without fillers."""
-    return [Tok(w, "m" if w.isdigit() else tagger.tag(w))
-            for w in tagger.cut(text) if w.strip() and w not in fillers]
+    """POS-tagged tokens of ``text`` without fillers and blanks."""
+    toks = tagger.toks
+    out = []
+    for w in tagger.cut(text):
+        if w in fillers:
+            continue
+        t = toks.get(w)
+        if t is None:
+            if not w.strip():
+                continue
+            t = Tok(w, "m" if w.isdigit() else tagger.tag(w))
+            if len(toks) < _TOK_MEMO:
+                toks[w] = t
+        out.append(t)
+    return out
 
 
 def _clean_context(text: str) -> str:
@@ -258,6 +273,9 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
     out: list[dict] = []
     prev: _Prev | None = None
     prev_sentence = None
+    date_starts = [d.start for d in found_dates]
+    relative_year = rules.extra["dates"].relative_year
+    relative_words = tuple(sorted(relative_year, key=len, reverse=True))
     for idx, q in enumerate(quantities):
         s_lo, s_hi = sents.at(q.start)
         if prev_sentence != s_lo:
@@ -296,8 +314,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
                     metric = rule.id
                     break
         out.append({"label": label or None, "metric": metric, "scope": scope,
-                    "period": _period(q.start, s_lo, found_dates, doc_facts, clean,
-                                      rules.extra["dates"].relative_year)})
+                    "period": _period(q.start, s_lo, found_dates, date_starts, doc_facts, clean,
+                                      relative_words, relative_year)})
         prev = _Prev(q.end, label, verbs_s, obj_s)
     _distribute_respectively(clean, sents, quantities, out, rules.change_words)
     for row in out:
@@ -392,22 +410,23 @@ def _label(clean: str, q: Quantity, left_text: str, next_start: int, s_hi: int,
     return verbs_s + obj_s, verbs_s, obj_s
 
 
-def _period(pos: int, s_lo: int, found_dates, doc_facts, clean: str,
-            relative_year: dict[str, int]) -> int | None:
+def _period(pos: int, s_lo: int, found_dates, date_starts: list[int], doc_facts, clean: str,
+            relative_words: tuple[str, ...], relative_year: dict[str, int]) -> int | None:
     """The year of the nearest date earlier in the same sentence, else the report year. A
-    relative year the dates could not resolve (去年同期, 上年) counts from the report year."""
+    relative year the dates could not resolve (去年同期, 上年) counts from the report year.
+    ``date_starts`` are the (sorted) starts of ``found_dates``; ``relative_words`` the keys of
+    ``relative_year``, longest first."""
     report = doc_facts.report_year
-    year = None
-    for d in found_dates:
-        if d.start >= pos:
-            break
-        if d.start < s_lo or is_comparison_base(clean, d):
+    i = bisect.bisect_left(date_starts, pos) - 1
+    while i >= 0 and date_starts[i] >= s_lo:
+        d = found_dates[i]
+        i -= 1
+        if is_comparison_base(clean, d):
             continue
         if d.year is not None:
-            year = d.year
-        elif report is not None:
-            word = next((w for w in sorted(relative_year, key=len, reverse=True)
-                         if clean.startswith(w, d.start)), None)
+            return d.year
+        if report is not None:
+            word = next((w for w in relative_words if clean.startswith(w, d.start)), None)
             if word is not None:
-                year = report + relative_year[word]
-    return year if year is not None else report
+                return report + relative_year[word]
+    return report

@@ -286,14 +286,14 @@ def _small_number(text: str) -> int:
     return int(text) if text.isdecimal() else parse_chinese(text)
 
 
-def _group(m: regex.Match, name: str) -> str | None:
-    """A named group's text; None if the rule has no such group or it did not take part."""
-    return m.group(name) if name in m.re.groupindex else None
+# A match's named groups (``Match.groupdict()``, taken once per match): a group's text, None if it
+# did not take part; ``.get`` also gives None for a group the rule does not have.
+Groups = Mapping[str, "str | None"]
 
 
-def _number(m: regex.Match, name: str) -> int | None:
+def _number(g: Groups, name: str) -> int | None:
     """A named group's numeral as an int (None when absent)."""
-    text = _group(m, name)
+    text = g.get(name)
     return _small_number(text) if text else None
 
 
@@ -306,12 +306,12 @@ def _valid_day(year: int | None, month: int | None, day: int | None) -> bool:
     return 1 <= day <= calendar.monthrange(year if year is not None else 2000, month)[1]
 
 
-def _year(m: regex.Match, dr: DateRules, base: _Base | None) -> tuple[int | None, bool]:
+def _year(g: Groups, dr: DateRules, base: _Base | None) -> tuple[int | None, bool]:
     """(year, stated): the written year, or a relative one resolved against the base."""
-    y = _number(m, "year")
+    y = _number(g, "year")
     if y is not None:
         return y, True
-    rel = _group(m, "rel")
+    rel = g.get("rel")
     if rel:
         return (base.year + dr.relative_year[rel] if base else None), True
     return None, False
@@ -325,31 +325,31 @@ def _infer_year(month: int, day: int | None, base: _Base | None) -> int | None:
     return base.year - 1 if later else base.year
 
 
-def _detail(m: regex.Match, dr: DateRules) -> str | None:
+def _detail(g: Groups, dr: DateRules) -> str | None:
     """Which part of the period: Q1, H2, summer, start, early, a holiday's name."""
-    if (q := _number(m, "quarter")) is not None:
-        return f"Q{q}" if _group(m, "end_quarter") is None else None
+    if (q := _number(g, "quarter")) is not None:
+        return f"Q{q}" if g.get("end_quarter") is None else None
     for name, table in (("half", dr.half), ("season", dr.season), ("part", dr.year_part),
                         ("mpart", dr.month_part)):
-        if word := _group(m, name):
+        if word := g.get(name):
             return table[word]
-    if word := _group(m, "holiday"):
+    if word := g.get("holiday"):
         return dr.holidays[word].name
-    if _group(m, "aday"):
+    if g.get("aday"):
         return _ANAPHORIC
     return None
 
 
-def _range_end(m: regex.Match, year: int | None, month: int | None
+def _range_end(g: Groups, year: int | None, month: int | None
                ) -> tuple[int | None, int | None, int | None]:
     """(end_year, end_month, end_day) of a range; the end defaults to the start's year/month."""
-    if (q := _number(m, "upto_quarter") or _number(m, "end_quarter")) is not None:
+    if (q := _number(g, "upto_quarter") or _number(g, "end_quarter")) is not None:
         return year, 3 * q, None
-    if (n := _number(m, "upto_month")) is not None:
+    if (n := _number(g, "upto_month")) is not None:
         return year, n, None
-    end_year = _number(m, "end_year")
-    end_month = _number(m, "end_month")
-    end_day = _number(m, "end_day")
+    end_year = _number(g, "end_year")
+    end_month = _number(g, "end_month")
+    end_day = _number(g, "end_day")
     if end_month is None and end_day is not None:
         end_month = month
     if end_year is None and end_month is not None and year is not None:
@@ -358,25 +358,27 @@ def _range_end(m: regex.Match, year: int | None, month: int | None
     return end_year, end_month, end_day
 
 
-def _resolve(m: regex.Match, rule: DateRule, dr: DateRules, base: _Base | None) -> DateFound | None:
-    """The DateFound a match stands for, or None when its numbers are not a real date."""
-    year, stated = _year(m, dr, base)
-    month, day = _number(m, "month"), _number(m, "day")
-    if (h := _group(m, "holiday")) is not None:
+def _resolve(start: int, end: int, g: Groups, rule: DateRule, dr: DateRules, base: _Base | None
+             ) -> DateFound | None:
+    """The DateFound a match (its span and groups) stands for, or None when its numbers are not a
+    real date."""
+    year, stated = _year(g, dr, base)
+    month, day = _number(g, "month"), _number(g, "day")
+    if (h := g.get("holiday")) is not None:
         month, day = dr.holidays[h].date_in(year)
-    if _group(m, "upto_quarter") or _group(m, "upto_month"):
+    if g.get("upto_quarter") or g.get("upto_month"):
         month = 1
-    elif _group(m, "end_quarter"):
-        month = 3 * _number(m, "quarter") - 2
-    end_year, end_month, end_day = (_range_end(m, year, month) if rule.granularity == "range"
+    elif g.get("end_quarter"):
+        month = 3 * _number(g, "quarter") - 2
+    end_year, end_month, end_day = (_range_end(g, year, month) if rule.granularity == "range"
                                     else (None, None, None))
     if not stated and month is not None and rule.granularity in ("day", "month", "range"):
         year, end_year = _yearless(month, day, end_month, end_day, base)
     if not _plausible(year, month, day, end_year, end_month, end_day):
         return None
-    return DateFound(m.start(), m.end(), year, month, day, rule.granularity, rule.id,
+    return DateFound(start, end, year, month, day, rule.granularity, rule.id,
                      end_year=end_year, end_month=end_month, end_day=end_day,
-                     detail=_detail(m, dr), mark=rule.mark)
+                     detail=_detail(g, dr), mark=rule.mark)
 
 
 def _yearless(month: int, day: int | None, end_month: int | None, end_day: int | None,
@@ -408,15 +410,30 @@ def _plausible(year, month, day, end_year, end_month, end_day) -> bool:
 
 # --- finding -------------------------------------------------------------------------------
 
-def _candidates(clean: str, dr: DateRules, base: _Base | None) -> list[tuple[DateFound, int]]:
-    """Every resolvable match of every rule, with the rule's position (for tie-breaking)."""
+# A non-empty match of a rule: (start, end, groups, rule, the rule's position in the file).
+_Hit = tuple[int, int, Groups, DateRule, int]
+
+
+def _matches(clean: str, dr: DateRules) -> list[_Hit]:
+    """Every non-empty match of every rule, rule by rule."""
     from .rules import REGEX_TIMEOUT
 
     out = []
     for rank, rule in enumerate(dr.rules):
         for m in rule.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
-            if m.end() > m.start() and (found := _resolve(m, rule, dr, base)) is not None:
-                out.append((found, rank))
+            start, end = m.span()
+            if end > start:
+                out.append((start, end, m.groupdict(), rule, rank))
+    return out
+
+
+def _candidates(hits: list[_Hit], dr: DateRules, base: _Base | None
+                ) -> list[tuple[DateFound, int]]:
+    """Every resolvable match, with the rule's position (for tie-breaking)."""
+    out = []
+    for start, end, groups, rule, rank in hits:
+        if (found := _resolve(start, end, groups, rule, dr, base)) is not None:
+            out.append((found, rank))
     return out
 
 
@@ -479,10 +496,11 @@ def find_dates(clean: str, rules) -> list[DateFound]:
     :func:`find_published`); the second resolves relative and yearless dates against it.
     """
     dr: DateRules = rules.extra["dates"]
-    found = _longest_first(_candidates(clean, dr, None))
+    hits = _matches(clean, dr)  # the text is scanned once; only the resolving depends on the base
+    found = _longest_first(_candidates(hits, dr, None))
     base = _Base.parse(find_published(clean, found))
     if base is not None:
-        found = _longest_first(_candidates(clean, dr, base))
+        found = _longest_first(_candidates(hits, dr, base))
     return _resolve_anaphors(found, clean, dr)
 
 

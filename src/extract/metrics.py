@@ -8,7 +8,9 @@ quantities that are names, ordinals, slogans or furniture rather than reported f
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -35,9 +37,9 @@ class Quantity:
     rule: str
 
 
-@dataclass(frozen=True)
-class Blocked:
-    """A clean-text span that no quantity may overlap, and the rule that says so."""
+class Blocked(NamedTuple):
+    """A clean-text span that no quantity may overlap, and the rule that says so (a tuple:
+    a page holds thousands of these)."""
 
     start: int
     end: int
@@ -48,24 +50,28 @@ def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
     """Every trap and furniture-region match in the clean text, sorted by start."""
     out: list[Blocked] = []
     for trap in rules.traps:
-        for m in trap.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
-            if m.end() > m.start():
-                out.append(Blocked(m.start(), m.end(), trap.id))
+        tid = trap.id
+        out.extend(Blocked(s, e, tid) for s, e in map(_span, trap.pattern.finditer(
+            clean, timeout=REGEX_TIMEOUT)) if e > s)
     n = len(clean)
     for region in rules.regions:
         for m in region.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
             if n and m.start() / n >= region.min_position:
                 out.append(Blocked(m.start(), n, region.id))
                 break
-    out.sort(key=lambda b: (b.start, b.end))
+    out.sort(key=_start_end)
     return out
+
+
+_span = operator.methodcaller("span")
+_start_end = operator.itemgetter(0, 1)
 
 
 class SpanIndex:
     """Answers "does [s, e) overlap a blocked span?" quickly."""
 
     def __init__(self, spans: list[Blocked]):
-        self.spans = sorted(spans, key=lambda b: (b.start, b.end))
+        self.spans = sorted(spans, key=_start_end)
         self.starts = [b.start for b in self.spans]
         # running maximum of ends lets us stop scanning left early
         self.max_end: list[int] = []

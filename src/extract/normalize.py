@@ -1,4 +1,5 @@
-"""Raw article text -> a clean string plus, for every clean character, its index in the raw text.
+"""Raw article text -> a clean string plus an exact map from every clean character back to the
+raw text (kept per piece of copied text, see :class:`NormText`).
 
 What it does, and why:
 
@@ -23,7 +24,9 @@ What it does, and why:
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping
 
 import regex
@@ -60,17 +63,41 @@ _DEFAULT_TABLE = fold_table()
 
 @dataclass(frozen=True)
 class NormText:
-    """A clean string and the way back to the raw text it came from."""
+    """A clean string and the way back to the raw text it came from.
+
+    The map back is kept per piece, not per character: the clean text is a sequence of pieces,
+    each either a run copied from the (folded) raw text or one inserted separator, and piece
+    ``k`` starts at clean position ``starts[k]`` and raw position ``origins[k]``. Within a piece
+    clean and raw advance together (folds are one for one), so a clean position ``i`` in piece
+    ``k`` came from raw position ``origins[k] + i - starts[k]``. A per-character array would cost
+    a Python-level write per clean character; this costs one per piece.
+    """
 
     raw: str
     clean: str
-    index: array  # index[i] = raw position of clean[i]
+    starts: array   # clean start of each piece, strictly increasing, starts[0] == 0 if any
+    origins: array  # raw start of each piece, strictly increasing
+
+    def raw_pos(self, i: int) -> int:
+        """The raw position of ``clean[i]``."""
+        k = bisect_right(self.starts, i) - 1
+        return self.origins[k] + i - self.starts[k]
+
+    @cached_property  # stores into the instance __dict__, so it works on a frozen dataclass
+    def index(self) -> array:
+        """``index[i]`` = raw position of ``clean[i]``, for every clean character. Built on first
+        use only (tests, debugging): the pipeline maps spans with :meth:`raw_span`."""
+        index = array("l")
+        ends = list(self.starts[1:]) + [len(self.clean)]
+        for start, end, origin in zip(self.starts, ends, self.origins):
+            index.extend(range(origin, origin + end - start))
+        return index
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean ``[start, end)`` to the raw ``[start, end)`` covering the same characters."""
         if not 0 <= start < end <= len(self.clean):
             raise ValueError(f"clean span [{start}, {end}) outside 0..{len(self.clean)}")
-        return self.index[start], self.index[end - 1] + 1
+        return self.raw_pos(start), self.raw_pos(end - 1) + 1
 
     def raw_text(self, start: int, end: int) -> str:
         """The raw surface of a clean span."""
@@ -115,28 +142,41 @@ def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
     ``table`` is a ``str.translate`` table from :func:`fold_table` (the RuleSet carries one).
     """
     folded = raw.translate(table if table is not None else _DEFAULT_TABLE)
+    n = len(folded)
     pieces: list[str] = []
-    index = array("l")
+    starts = array("l")   # see NormText: clean and raw start of every piece
+    origins = array("l")
+    size = 0  # length of the clean text so far
     pos = 0
     for m in _WS.finditer(folded):
         s, e = m.span()
         if s > pos:
             pieces.append(folded[pos:s])
-            index.extend(range(pos, s))
+            starts.append(size)
+            origins.append(pos)
+            size += s - pos
         pos = e
-        if s == 0 or e == len(folded):
+        if s == 0 or e == n:
             continue  # leading / trailing whitespace
         run = m.group()
-        if "\n" in run and _is_break(folded, s - 1, run):
-            pieces.append("\n")
-            index.append(s + run.index("\n"))
-        elif "\n" not in run and _keep_space(folded, s - 1, e):
-            pieces.append(" ")
-            index.append(s)
-        elif "\n" in run and _is_latin(folded[s - 1]) and _is_latin(folded[e]):
-            pieces.append(" ")
-            index.append(s)
-    if pos < len(folded):
+        # which separator, if any, stands for the run, and the raw position it maps back to
+        if "\n" in run:
+            if _is_break(folded, s - 1, run):
+                sep, at = "\n", s + run.index("\n")
+            elif _is_latin(folded[s - 1]) and _is_latin(folded[e]):
+                sep, at = " ", s
+            else:
+                continue
+        elif _keep_space(folded, s - 1, e):
+            sep, at = " ", s
+        else:
+            continue
+        pieces.append(sep)
+        starts.append(size)
+        origins.append(at)
+        size += 1
+    if pos < n:
         pieces.append(folded[pos:])
-        index.extend(range(pos, len(folded)))
-    return NormText(raw=raw, clean="".join(pieces), index=index)
+        starts.append(size)
+        origins.append(pos)
+    return NormText(raw=raw, clean="".join(pieces), starts=starts, origins=origins)

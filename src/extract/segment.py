@@ -323,6 +323,7 @@ class Tagger:
     def __init__(self, segmenter, tags: dict[str, str]):
         self.segmenter = segmenter
         self.tags = tags
+        self.toks: dict = {}   # word -> its attribution.Tok, filled as words are met (a memo)
 
     def cut(self, text: str) -> list[str]:
         return self.segmenter.lcut(text)

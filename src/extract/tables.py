@@ -88,9 +88,14 @@ def metadata(rules_fingerprint: str, extra: dict | None = None) -> dict[bytes, b
 
 class TableWriter:
     """Streams one table to ``<out>/.<name>.parquet.tmp`` in row groups, then renames it into
-    place. Each article's rows become an Arrow batch at once (columnar, far smaller than Python
-    dicts) and batches are written as one row group every ``row_group_rows`` rows, so a corpus
-    of millions of small articles gives a few large row groups and memory stays flat."""
+    place. Rows are gathered into one Python list per column until ``row_group_rows`` rows have
+    come in (whole articles only: a group may run over by the last article's rows), then become
+    one Arrow batch written as one row group. So a corpus of millions of small articles gives a
+    few large row groups and memory stays flat. Converting once per row group rather than once
+    per article and table matters: the fixed cost of building (and later concatenating) many
+    small Arrow tables was about three quarters of the writer's time. Row groups end where they
+    always did (the first article boundary at or past ``row_group_rows``), and the output does
+    not depend on the number of worker processes (rows arrive in path order either way)."""
 
     def __init__(self, out_dir: Path, name: str, meta: dict[bytes, bytes],
                  row_group_rows: int = 5_000):
@@ -100,24 +105,27 @@ class TableWriter:
         self.schema = SCHEMAS[name].with_metadata(meta)
         self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
         self.row_group_rows = row_group_rows
-        self.pending: list[pa.Table] = []
+        self.pending: dict[str, list] = {f.name: [] for f in self.schema}
         self.pending_rows = 0
         self.rows = 0
 
     def write(self, rows: list[dict]) -> None:
         if not rows:
             return
-        self.pending.append(to_arrow(self.name, rows).replace_schema_metadata(self.schema.metadata))
+        for col_name, column in self.pending.items():
+            column.extend([row.get(col_name) for row in rows])
         self.pending_rows += len(rows)
         self.rows += len(rows)
         if self.pending_rows >= self.row_group_rows:
             self._flush()
 
     def _flush(self) -> None:
-        if self.pending:
-            self.writer.write_table(pa.concat_tables(self.pending),
-                                    row_group_size=max(self.pending_rows, 1))
-            self.pending, self.pending_rows = [], 0
+        if self.pending_rows:
+            # the writer's schema (with the file metadata) types every column, as to_arrow does
+            batch = pa.RecordBatch.from_pydict(self.pending, schema=self.schema)
+            self.writer.write_batch(batch, row_group_size=self.pending_rows)
+            self.pending = {f.name: [] for f in self.schema}
+            self.pending_rows = 0
 
     def close(self) -> None:
         self._flush()
