@@ -106,9 +106,22 @@ def _org_mentions(text: str, dr: DocumentRules) -> list[tuple[int, int, str]]:
         for m in pat.finditer(text):
             g = "org" if "org" in pat.groupindex else 0
             found.append((m.start(g), m.end(g), m.group(g)))
-    return [f for f in found
-            if not any(o[0] <= f[0] and f[1] <= o[1] and (o[1] - o[0]) > (f[1] - f[0])
-                       for o in found)]
+    # one sweep in (start, longest first) order: a mention is inside a longer one when a mention
+    # with another span that starts no later reaches at least as far
+    order = sorted(range(len(found)), key=lambda i: (found[i][0], -found[i][1]))
+    inside = set()
+    reach = -1          # the furthest end of the mentions before the current span
+    k = 0
+    while k < len(order):
+        span = found[order[k]][:2]
+        group_end = k
+        while group_end < len(order) and found[order[group_end]][:2] == span:
+            group_end += 1
+        if reach >= span[1]:
+            inside.update(order[k:group_end])
+        reach = max(reach, span[1])
+        k = group_end
+    return [f for i, f in enumerate(found) if i not in inside]
 
 
 def find_org(clean: str, title: str | None, dr: DocumentRules) -> str | None:
