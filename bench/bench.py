@@ -196,7 +196,10 @@ class ProcResult:
     wall_s: float
     user_s: float
     sys_s: float
-    maxrss_mb: float  # wait4 ru_maxrss: the largest single process of the tree
+    maxrss_mb: float  # peak RSS of the largest single process of the tree: the highest VmHWM
+    # sampled (/proc, after exec); wait4's ru_maxrss only when no sample was taken, because on
+    # Linux ru_maxrss keeps the high-water mark of the forking parent from before exec (a bench
+    # process holding 400 MB of compared tables made every later run "peak" at 400 MB)
     tree_rss_sum_mb: float  # sampled peak of the summed VmRSS of the tree (shared pages counted
     # once per process); 0 if the process ended before the first sample
     max_procs: int
@@ -221,7 +224,9 @@ def run_measured(cmd: list[str], env: dict | None = None, sample: bool = True) -
         err.seek(0)
         return ProcResult(
             cmd=cmd, returncode=proc.returncode, wall_s=wall, user_s=ru.ru_utime,
-            sys_s=ru.ru_stime, maxrss_mb=ru.ru_maxrss / 1024,  # Linux: KiB
+            sys_s=ru.ru_stime,
+            maxrss_mb=(sampler.peak_hwm_kb if sampler and sampler.peak_hwm_kb else ru.ru_maxrss)
+            / 1024,  # Linux: KiB
             tree_rss_sum_mb=(sampler.peak_sum_kb / 1024) if sampler else 0.0,
             max_procs=sampler.max_procs if sampler else 0,
             stdout=out.read().decode("utf-8", "replace"),

@@ -276,6 +276,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
     date_starts = [d.start for d in found_dates]
     relative_year = rules.extra["dates"].relative_year
     relative_words = tuple(sorted(relative_year, key=len, reverse=True))
+    target_markers = tuple(ar.labels.target_markers)
     for idx, q in enumerate(quantities):
         s_lo, s_hi = sents.at(q.start)
         if prev_sentence != s_lo:
@@ -307,7 +308,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         if not label and prev is None and left_lo > s_lo:
             label = _previous_clause_label(clean[s_lo:left_lo], pos, rules, ar)
         metric = None
-        is_target = clean.startswith(tuple(ar.labels.target_markers), q.end)
+        is_target = clean.startswith(target_markers, q.end)
         if label and not is_target:
             for rule in ar.metrics:
                 if rule.matches(label, q.unit, q.kind, q.change):

@@ -119,6 +119,8 @@ def _value(m: regex.Match) -> float | None:
 
 def _change(clean: str, start: int, rules: RuleSet) -> tuple[str | None, str | None]:
     window = clean[max(0, start - 16):start]
+    if rules.change_chars.isdisjoint(window):
+        return None, None                  # no direction verb (上升, 下降...) can end here
     m = rules.change_before.search(window, timeout=REGEX_TIMEOUT)
     if not m:
         return None, None

@@ -141,6 +141,7 @@ class RuleSet:
     change_basis: tuple[str, ...]
     change_before: regex.Pattern          # matched backwards from a quantity: see metrics.py
     change_words: dict[str, str]          # verb -> increase/decrease
+    change_chars: frozenset[str]          # every character of a verb: change_before needs one
     traps: tuple[Trap, ...]
     regions: tuple[Trap, ...]
     fold: dict[int, str]                  # str.translate table for normalize()
@@ -322,6 +323,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         change_basis=tuple(cfile.basis),
         change_before=change_before,
         change_words=change_words,
+        change_chars=frozenset("".join(change_words)),
         traps=tuple(build(t) for t in tfile.trap),
         regions=tuple(build(r) for r in tfile.region),
         fold=fold_table(_read_char_map(d / "tradsimp.tsv")),
