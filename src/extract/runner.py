@@ -19,7 +19,7 @@ from .pipeline import Result, extract_document
 from .records import Document
 from .rules import RuleSet, default_rules
 from .segment import default_tokenizer
-from .tables import TABLES, TableWriter, metadata
+from .tables import TABLES, TableWriter, columns_of, metadata
 
 PATTERNS = ("*.txt", "*.html", "*.htm")
 
@@ -101,28 +101,30 @@ def _init_worker(rules_dir: str | None, max_bytes: int) -> None:
     _WORKER["max_bytes"] = max_bytes
 
 
-# One article's rows, table by table: the document row, then its metrics, dates and rejects.
-Rows = tuple[dict, list[dict], list[dict], list[dict]]
+# One article's rows as columns, table by table (see tables.columns_of).
+Columns = dict[str, dict[str, list]]
 
 
-def _rows(res: Result) -> Rows:
-    """Plain rows of a Result. Workers send these (not the pydantic records and the article
-    text) back to the parent, which then only has to write them: less to pickle, less work in
-    the one process every result passes through."""
-    return (res.document.model_dump(), [m.model_dump() for m in res.metrics],
-            [d.model_dump() for d in res.dates], [x.model_dump() for x in res.rejects])
+def _columns(res: Result) -> Columns:
+    """The rows of a Result as plain columns. Workers send these (not the pydantic records and
+    the article text) back to the parent, which then only appends them: less to pickle, and
+    little work in the one process every result passes through."""
+    return {"documents": columns_of("documents", [res.document]),
+            "metrics": columns_of("metrics", res.metrics),
+            "dates": columns_of("dates", res.dates),
+            "rejects": columns_of("rejects", res.rejects)}
 
 
-def _work(item: tuple[str, str]) -> Rows:
+def _work(item: tuple[str, str]) -> Columns:
     path, rel = item
-    return _rows(process_file(Path(path), rel, _WORKER["rules"], None, _WORKER["max_bytes"]))
+    return _columns(process_file(Path(path), rel, _WORKER["rules"], None, _WORKER["max_bytes"]))
 
 
 def _results(items: list[tuple[str, str]], rules: RuleSet, jobs: int, max_bytes: int,
-             rules_dir: str | None) -> Iterator[Rows]:
+             rules_dir: str | None) -> Iterator[Columns]:
     if jobs <= 1 or len(items) <= 1:
         for path, rel in items:
-            yield _rows(process_file(Path(path), rel, rules, None, max_bytes))
+            yield _columns(process_file(Path(path), rel, rules, None, max_bytes))
         return
     import multiprocessing as mp
 
@@ -186,21 +188,20 @@ def run(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None = None
     writers = {name: TableWriter(out_dir, name, meta) for name in TABLES}
     summary = RunSummary(out_dir=out_dir)
     try:
-        for i, (doc, metrics, dates, rejects) in enumerate(_results(
-                items, rules, jobs, max_bytes, str(rules_dir) if rules_dir else None), 1):
-            writers["documents"].write([doc])
-            writers["metrics"].write(metrics)
-            writers["dates"].write(dates)
-            writers["rejects"].write(rejects)
+        for i, cols in enumerate(_results(items, rules, jobs, max_bytes,
+                                          str(rules_dir) if rules_dir else None), 1):
+            for name in TABLES:
+                writers[name].write(cols[name])
+            doc = {k: v[0] for k, v in cols["documents"].items()}
             summary.documents += 1
             summary.chars += doc["n_chars"]
             if doc["status"] == "ok":
                 summary.ok += 1
             else:
                 summary.errors.append((doc["path"], doc["error"] or ""))
-            summary.metrics += len(metrics)
-            summary.dates += len(dates)
-            summary.rejects += len(rejects)
+            summary.metrics += len(cols["metrics"]["doc_id"])
+            summary.dates += len(cols["dates"]["doc_id"])
+            summary.rejects += len(cols["rejects"]["doc_id"])
             if progress:
                 progress(i, len(items), doc["path"])
     except BaseException:
