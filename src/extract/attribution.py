@@ -44,6 +44,7 @@ _DATE_WORD = regex.compile(r"^(?:\d{2,4}|[〇零一二三四五六七八九十]{
 _LIST_SPLIT = regex.compile(r"[、和及与]")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
 _ASIDE = regex.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
+_CONTEXT_OPENERS = frozenset("“‘\"(（《")   # every _QUOTED and _ASIDE match starts with one
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -164,6 +165,8 @@ def _clean_context(text: str) -> str:
     def keep_short_word(m: regex.Match) -> str:
         inner = next(g for g in m.groups() if g is not None)
         return inner if len(inner) <= 8 and _HAN_WORD.fullmatch(inner) else ""
+    if _CONTEXT_OPENERS.isdisjoint(text):
+        return text                         # nothing bracketed or quoted (most contexts)
     return _QUOTED.sub(keep_short_word, _ASIDE.sub("", text))
 
 

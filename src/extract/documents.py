@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,6 +149,7 @@ _BUREAU_PREFIX = regex.compile(r"^.*?公安局(?=\p{Han}+分局$)")
 _UNIT_SUFFIX = regex.compile(r"(?:区|县|市)?(?:公安)?(分局|派出所)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _org_key(name: str) -> str:
     """Spellings of one organisation share a key: 市公安局湛河分局 / 湛河公安分局 -> 湛河|分局."""
     return _UNIT_SUFFIX.sub(r"|\1", _BUREAU_PREFIX.sub("", name))
