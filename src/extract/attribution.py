@@ -31,7 +31,8 @@ from .segment import LIST_JOINER, Sentences, Tagger, as_tagger, is_object_tag, i
 
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _LEFT_CHARS = 30
-_TOK_MEMO = 200_000   # words whose Tok is memoised per tagger (a word's tag never changes)
+_TOK_MEMO = 50_000    # words whose Tok is memoised per tagger (a word's tag never changes); a
+                      # cap, so memory stays flat over a corpus; numbers are not memoised
 _TRAILING_TAGS = ("d", "p", "c", "u", "uj", "ul", "ud", "uz", "ug", "r", "y", "e", "o")
 _STOP_RIGHT = regex.compile(r"[，,。；;：:、！？!?\n]")
 _CLAUSE_STOP = regex.compile(r"[，,。；;：:！？!?\n]")
@@ -152,9 +153,12 @@ def _tag(tagger: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
         if t is None:
             if not w.strip():
                 continue
-            t = Tok(w, "m" if w.isdigit() else tagger.tag(w))
-            if len(toks) < _TOK_MEMO:
-                toks[w] = t
+            if w.isdigit():
+                t = Tok(w, "m")
+            else:
+                t = Tok(w, tagger.tag(w))
+                if len(toks) < _TOK_MEMO:
+                    toks[w] = t
         out.append(t)
     return out
 
