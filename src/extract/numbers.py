@@ -29,6 +29,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 CN_PLACES = {"十": 10, "百": 100, "千": 1000}
 CN_SCALES = {"万": 10_000, "亿": 100_000_000}
 CN_CHARS = set(CN_DIGITS) | set(CN_PLACES) | set(CN_SCALES)
+_CN_CHARS_STR = "".join(sorted(CN_CHARS))   # for str.rstrip
 
 
 def parse_chinese(s: str) -> int:
@@ -76,7 +77,7 @@ def parse_number(s: str) -> float:
         whole, _, frac = s.partition("点")
         digits = "".join(str(CN_DIGITS[ch]) for ch in frac)
         return float(parse_chinese(whole)) + float(Decimal("0." + digits))
-    head = s.rstrip("".join(CN_CHARS))
+    head = s.rstrip(_CN_CHARS_STR)
     if head:
         tail = s[len(head):]
         value = parse_arabic(head)
