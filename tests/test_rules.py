@@ -173,6 +173,8 @@ BROKEN = [
                  ["metrics.toml", "Gangs Busted"], id="metrics-bad-id"),
     pytest.param("tradsimp.tsv", lambda t: t + "億\t亿亿\n", ["tradsimp.tsv", "line"],
                  id="tradsimp-bad-line"),
+    pytest.param("changes.toml", lambda t: t.replace('increase = ["上升",', 'increase = ["", "上升",', 1),
+                 ["changes.toml", "increase"], id="changes-empty-verb"),
 ]
 
 

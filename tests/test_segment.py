@@ -115,6 +115,8 @@ SMALL_DICT = """\
     ((("破获刑事案件", 5, "v"), ("电诈", 1000, "n")), 1),
     ((("破获刑事案件", None, None), ("同比下降", None, "v")), 1),   # jieba's suggest_freq
     ((("人民共和", 0, None),), 1),                                   # a zero-frequency word
+    # suggest_freq over pieces that jieba holds only as prefixes (frequency 0 there, not 1)
+    ((("共", None, None), ("案", None, None), ("刑", None, None), ("中华人", None, None)), 1),
     ((), 100),                                                       # the pruned dictionary
 ])
 def test_same_tokens_as_jieba_with_a_custom_dictionary(private_temp, lexicon, min_freq):
@@ -134,10 +136,38 @@ def test_same_tokens_as_jieba_with_a_custom_dictionary(private_temp, lexicon, mi
     for text in ["破获刑事案件同比下降", "中华人民共和国破获案件", "电诈案件abc123下降", "人民共和国",
                  "破获 刑事案件\n同比。下降", ""]:
         assert ours.lcut(text) == ref.lcut(text, HMM=False), text
+    _same_table_as(ours, ref)
     assert tags["破获"] == "v" and "案件" not in tags      # nouns are the default, not stored
     for word, _, tag in lexicon:
         if tag:
             assert tags[word] == tag
+
+
+def _same_table_as(ours: Segmenter, ref) -> None:
+    """Every word's log-probability is jieba's log(FREQ) - log(total); prefixes are prefixes."""
+    import math
+
+    logtotal = math.log(ref.total)
+    assert set(ours.logp) == set(ref.FREQ)
+    for word, f in ref.FREQ.items():
+        assert ours.logp[word] == ((math.log(f) - logtotal) if f else None), word
+
+
+@pytest.mark.parametrize("lexicon", [
+    [("中", None, None)],                       # a prefix-only character: jieba counts it as 0
+    [("中华人", None, None), ("人", None, "n")],
+    [("民", None, None), ("中华人民", 5, None), ("华人", None, None)],
+])
+def test_added_words_get_jiebas_frequencies(private_temp, lexicon):
+    # a total of 1024 makes (1/total)*total exactly 1.0, where counting a prefix as 1 shows
+    dict_file = private_temp / "dict.txt"
+    dict_file.write_text("中华 1000 nz\n人 24 n\n", encoding="utf-8")
+    ours, _ = load_segmenter(_small_rules(lexicon), dict_file)
+    ref = jieba.Tokenizer(str(dict_file))
+    ref.initialize()
+    for word, freq, tag in lexicon:
+        ref.add_word(word, freq, tag)
+    _same_table_as(ours, ref)
 
 
 def test_the_cache_gives_the_built_segmenter(private_temp):
@@ -161,6 +191,27 @@ def test_a_corrupt_cache_is_rebuilt(private_temp):
     first, _ = load_segmenter(rules, dict_file)
     for cache in private_temp.glob("extract-segmenter-*.marshal"):
         cache.write_bytes(b"not marshal")
+    again, _ = load_segmenter(rules, dict_file)
+    assert again.logp == first.logp
+
+
+def test_a_damaged_cache_that_still_unmarshals_is_rebuilt(private_temp):
+    """A cache whose arrays no longer fit together (bytes overwritten in the middle) is not
+    trusted: it is rebuilt, not used with wrong probabilities."""
+    import marshal
+
+    dict_file = private_temp / "dict.txt"
+    dict_file.write_text(SMALL_DICT, encoding="utf-8")
+    rules = _small_rules([])
+    first, _ = load_segmenter(rules, dict_file)
+    (cache,) = private_temp.glob("extract-segmenter-*.marshal")
+    payload = list(marshal.loads(cache.read_bytes()))
+    payload[2] = payload[2][:-8]                              # one log-probability short
+    cache.write_bytes(marshal.dumps(tuple(payload)))
+    assert load_segmenter(rules, dict_file)[0].logp == first.logp
+    payload = list(marshal.loads(cache.read_bytes()))
+    payload[2] = b"\x00" * len(payload[2])                     # all 0.0: probability 1
+    cache.write_bytes(marshal.dumps(tuple(payload)))
     again, _ = load_segmenter(rules, dict_file)
     assert again.logp == first.logp
 

@@ -50,8 +50,10 @@ class _NoPandas:
 def _pyarrow_without_pandas() -> None:
     """pyarrow imports pandas (0.3-0.5 s, a fifth of a one-article run) the first time it
     builds an array, only to ask whether the input is a pandas object. A local `extract run`
-    never passes one, so pyarrow's one-time check is made while pandas cannot be imported;
-    pyarrow then builds arrays without it (and would import pandas if it ever needed it)."""
+    never passes one, so pyarrow's one-time check is made while pandas cannot be imported.
+    pyarrow remembers the answer for the rest of the process (pandas Series are then converted
+    as plain sequences; to_pandas still imports pandas), so this is only done when the process
+    is the `extract` program itself, which ends with the run; see main()."""
     if "pandas" in sys.modules:
         return
     finder = _NoPandas()
@@ -67,7 +69,7 @@ def _pyarrow_without_pandas() -> None:
 
 
 def cmd_run(args) -> int:
-    if args.engine == "local":
+    if args.engine == "local" and getattr(args, "as_program", False):
         _pyarrow_without_pandas()
     from .runner import run
 
@@ -252,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     from .rules import RuleError
 
     args = build_parser().parse_args(argv)
+    # argv None: the `extract` program (or python -m extract); the process ends with the command
+    args.as_program = argv is None
     try:
         return args.func(args)
     except RuleError as exc:

@@ -13,7 +13,7 @@ import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -78,17 +78,20 @@ class UnitsFile(_Strict):
     unit: list[UnitRule]
 
 
+_Word = Annotated[str, Field(min_length=1)]
+
+
 class Direction(_Strict):
-    increase: list[str] = []
-    decrease: list[str] = []
+    increase: list[_Word] = []
+    decrease: list[_Word] = []
 
 
 class ChangesFile(_Strict):
-    basis: list[str]
+    basis: list[_Word]
     basis_patterns: list[str] = []
-    between: list[str] = []
-    increase: list[str]
-    decrease: list[str]
+    between: list[_Word] = []
+    increase: list[_Word]
+    decrease: list[_Word]
     basis_only: Direction = Direction()
 
 

@@ -227,10 +227,15 @@ def _add_words(freq: dict[str, int], total: int, tags: dict[str, str], lexicon) 
     for word, f, tag in lexicon:
         if f is None:
             seg = _from_frequencies(freq, total)
+
+            def jieba_freq(w: str) -> int:
+                # jieba's FREQ.get(w, 1): a prefix that is no word is in its table, at 0
+                return freq[w] if w in freq else 0 if w in seg.logp else 1
+
             p = 1.0
             for piece in seg.lcut(word):
-                p *= freq.get(piece, 1) / float(total)
-            f = max(int(p * total) + 1, freq.get(word, 1))
+                p *= jieba_freq(piece) / float(total)
+            f = max(int(p * total) + 1, jieba_freq(word))
         freq[word] = f
         total += f
         if tag:
@@ -253,7 +258,8 @@ def _cache_path(dict_path: Path, rules: RuleSet) -> Path:
 
     stat = dict_path.stat()
     key = hashlib.sha1(repr((_CACHE_FORMAT, str(dict_path), stat.st_size, int(stat.st_mtime),
-                             rules.lexicon, rules.dictionary_min_freq)).encode("utf-8"))
+                             rules.lexicon, rules.dictionary_min_freq, OBJECT_TAGS,
+                             _KEEP_OBJECT_TAGS)).encode("utf-8"))
     return Path(tempfile.gettempdir()) / f"extract-segmenter-{key.hexdigest()[:16]}.marshal"
 
 
@@ -265,32 +271,40 @@ def _build(dict_path: Path, rules: RuleSet) -> tuple[Segmenter, dict[str, str]]:
 
 def _dump(path: Path, seg: Segmenter, tags: dict[str, str]) -> None:
     import os
+    import tempfile
 
     words = [w for w, v in seg.logp.items() if v is not None]
     prefixes = [w for w, v in seg.logp.items() if v is None]
     payload = (_CACHE_FORMAT, "\n".join(words), array("d", (seg.logp[w] for w in words)).tobytes(),
                "\n".join(prefixes), seg.unknown, "\n".join(tags), "\n".join(tags.values()))
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as fh:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError:
+        return                              # no writable temp folder: rebuilt next time
+    try:
+        with os.fdopen(fd, "wb") as fh:
             marshal.dump(payload, fh)
         os.replace(tmp, path)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _load(path: Path) -> tuple[Segmenter, dict[str, str]] | None:
     try:
         with open(path, "rb") as fh:
             fmt, words, values, prefixes, unknown, tag_words, tag_values = marshal.load(fh)
-    except (OSError, EOFError, ValueError, TypeError):
+        if fmt != _CACHE_FORMAT:
+            return None
+        words, values = words.split("\n"), array("d", values)
+        tag_words, tag_values = (tag_words.split("\n"), tag_values.split("\n")) if tag_words else ([], [])
+        if len(words) != len(values) or len(tag_words) != len(tag_values) \
+                or max(values, default=-1.0) >= 0.0 or not unknown < 0.0:
+            return None                     # damaged: every log-probability is below 0
+    except (OSError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    if fmt != _CACHE_FORMAT:
-        return None
-    logp: dict[str, float | None] = dict(zip(words.split("\n"), array("d", values)))
+    logp: dict[str, float | None] = dict(zip(words, values))
     logp.update(dict.fromkeys(prefixes.split("\n") if prefixes else ()))
-    tags = dict(zip(tag_words.split("\n"), tag_values.split("\n"))) if tag_words else {}
-    return Segmenter(logp, unknown), tags
+    return Segmenter(logp, unknown), dict(zip(tag_words, tag_values))
 
 
 def load_segmenter(rules: RuleSet, dict_path: Path | None = None) -> tuple[Segmenter, dict[str, str]]:
