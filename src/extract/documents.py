@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import functools
-
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path

@@ -50,9 +50,10 @@ def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
     """Every trap and furniture-region match in the clean text, sorted by start."""
     out: list[Blocked] = []
     for trap in rules.traps:
-        tid = trap.id
-        out.extend(Blocked(s, e, tid) for s, e in map(_span, trap.pattern.finditer(
-            clean, timeout=REGEX_TIMEOUT)) if e > s)
+        for m in trap.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
+            s, e = m.span()
+            if e > s:
+                out.append(Blocked(s, e, trap.id))
     n = len(clean)
     for region in rules.regions:
         for m in region.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
@@ -63,7 +64,6 @@ def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
     return out
 
 
-_span = operator.methodcaller("span")
 _start_end = operator.itemgetter(0, 1)
 
 

@@ -86,17 +86,9 @@ def is_verb_tag(tag: str) -> bool:
     return tag.startswith(VERB_TAGS) and tag != "vn"
 
 
-def _tag_table(dict_path: str) -> dict[str, str]:
-    """jieba's word -> POS tags from a jieba-format dictionary, without the plain nouns and
-    other object words (the default). For a caller's own jieba.Tokenizer; the default
-    segmenter carries its tags in its cache."""
-    table: dict[str, str] = {}
-    with open(dict_path, encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.split()
-            if len(parts) >= 3 and (not is_object_tag(parts[2]) or parts[2] in _KEEP_OBJECT_TAGS):
-                table[parts[0]] = parts[2]
-    return table
+def _labels_need(tag: str) -> bool:
+    """Whether a word's tag goes in the tag table: a word missing from it is a noun."""
+    return not is_object_tag(tag) or tag in _KEEP_OBJECT_TAGS
 
 
 # --- segmentation ------------------------------------------------------------------------------
@@ -216,28 +208,51 @@ def _read_dictionary(path: Path, min_freq: int) -> tuple[dict[str, int], int, di
                 continue
             freq[word] = f
             total += f
-            if len(parts) >= 3 and (not is_object_tag(parts[2]) or parts[2] in _KEEP_OBJECT_TAGS):
+            if len(parts) >= 3 and _labels_need(parts[2]):
                 tags[word] = parts[2]
     return freq, total, tags
+
+
+class _LiveLogp:
+    """The ``logp`` of a Segmenter read off a frequency table that is still growing (words are
+    being added): what jieba's suggest_freq segments with, without rebuilding the whole table
+    for every word."""
+
+    def __init__(self, freq: dict[str, int], total: int):
+        self.freq = freq
+        self.prefixes = {w[:i] for w in freq for i in range(1, len(w))} - freq.keys()
+        self.logtotal = math.log(total)
+
+    def get(self, word: str, default=None):
+        f = self.freq.get(word)
+        if f is None:
+            return None if word in self.prefixes else default
+        return (math.log(f) - self.logtotal) if f else None
+
+    def jieba_freq(self, word: str) -> int:
+        """jieba's FREQ.get(word, 1): a prefix that is no word is in its table, at 0."""
+        return self.freq.get(word, 0 if word in self.prefixes else 1)
+
+    def add(self, word: str, total: int) -> None:
+        self.prefixes.update(word[:i] for i in range(1, len(word)))
+        self.prefixes.discard(word)
+        self.logtotal = math.log(total)
 
 
 def _add_words(freq: dict[str, int], total: int, tags: dict[str, str], lexicon) -> int:
     """jieba's add_word for each (word, freq, tag) of rules/lexicon.txt; returns the new total.
     A word without a frequency gets jieba's suggest_freq (enough to be cut out whole)."""
+    live = _LiveLogp(freq, total) if any(f is None for _, f, _ in lexicon) else None
     for word, f, tag in lexicon:
         if f is None:
-            seg = _from_frequencies(freq, total)
-
-            def jieba_freq(w: str) -> int:
-                # jieba's FREQ.get(w, 1): a prefix that is no word is in its table, at 0
-                return freq[w] if w in freq else 0 if w in seg.logp else 1
-
             p = 1.0
-            for piece in seg.lcut(word):
-                p *= jieba_freq(piece) / float(total)
-            f = max(int(p * total) + 1, jieba_freq(word))
+            for piece in Segmenter(live, math.log(1) - live.logtotal).lcut(word):
+                p *= live.jieba_freq(piece) / float(total)
+            f = max(int(p * total) + 1, live.jieba_freq(word))
         freq[word] = f
         total += f
+        if live is not None:
+            live.add(word, total)
         if tag:
             tags[word] = tag
     return total
@@ -346,10 +361,6 @@ class Tagger:
         return self.tags.get(word, "n")
 
 
-def _lexicon_tags(rules: RuleSet) -> dict[str, str]:
-    return {word: tag for word, _, tag in rules.lexicon if tag}
-
-
 def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
     """The Tagger for ``rules``: the compact segmenter (default), or a caller's own
     jieba.Tokenizer given as ``tokenizer`` (cut without the HMM; rules/lexicon.txt words are
@@ -357,20 +368,17 @@ def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
     if tokenizer is None:
         segmenter, tags = load_segmenter(rules)
         return Tagger(segmenter, tags)
+    import jieba
+
     logging.getLogger("jieba").setLevel(logging.WARNING)
     tokenizer.initialize()
     for word, freq, tag in rules.lexicon:
         tokenizer.add_word(word, freq, tag)
-    tags = _tag_table(_dict_path(tokenizer))
-    tags.update(_lexicon_tags(rules))
+    dict_path = (jieba_dictionary() if tokenizer.dictionary == jieba.DEFAULT_DICT
+                 else Path(tokenizer.dictionary))
+    tags = _read_dictionary(dict_path, 1)[2]
+    tags.update((word, tag) for word, _, tag in rules.lexicon if tag)
     return Tagger(_JiebaCut(tokenizer), tags)
-
-
-def _dict_path(tokenizer) -> str:
-    import jieba
-
-    return str(tokenizer.dictionary if tokenizer.dictionary != jieba.DEFAULT_DICT
-               else Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME)
 
 
 @functools.lru_cache(maxsize=4)
