@@ -37,7 +37,7 @@ from typing import Callable
 
 from .load import DEFAULT_MAX_BYTES
 from .runner import PATTERNS, RunSummary, process_file
-from .tables import TABLES, metadata, rows_of, to_arrow
+from .tables import TABLES, arrow_table, metadata, table_records
 
 DEFAULT_PARTITION_SIZE = 100
 _PART = re.compile(r"part-(\d+)\.parquet")
@@ -173,19 +173,19 @@ def process_partition(index: int, items: list[tuple[str, str]], fs_in, fs_out, o
             f"or give a rules folder that they can read")
     results = [process_file(FsPath(fs_in, path), rel, rules, None, max_bytes)
                for path, rel in items]
-    rows = rows_of(results)
+    records = table_records(results)
     name = part_name(index, width)
     for table in TABLES:
         _write_part(fs_out, out_root, table, name,
-                    to_arrow(table, rows[table]).replace_schema_metadata(meta))
-    docs = rows["documents"]
+                    arrow_table(table, records[table]).replace_schema_metadata(meta))
+    docs = records["documents"]
     return {
         "index": index, "documents": len(docs),
-        "ok": sum(1 for d in docs if d["status"] == "ok"),
-        "errors": [(d["path"], d["error"] or "") for d in docs if d["status"] != "ok"],
-        "chars": sum(d["n_chars"] or 0 for d in docs),
-        "metrics": len(rows["metrics"]), "dates": len(rows["dates"]),
-        "rejects": len(rows["rejects"]), "last": docs[-1]["path"] if docs else "",
+        "ok": sum(1 for d in docs if d.status == "ok"),
+        "errors": [(d.path, d.error or "") for d in docs if d.status != "ok"],
+        "chars": sum(d.n_chars or 0 for d in docs),
+        "metrics": len(records["metrics"]), "dates": len(records["dates"]),
+        "rejects": len(records["rejects"]), "last": docs[-1].path if docs else "",
     }
 
 

@@ -19,7 +19,7 @@ from .pipeline import Result, extract_document
 from .records import Document
 from .rules import RuleSet, default_rules
 from .segment import default_tokenizer
-from .tables import TABLES, TableWriter, columns_of, metadata
+from .tables import TABLES, TableWriter, columns_of, metadata, table_records
 
 PATTERNS = ("*.txt", "*.html", "*.htm")
 
@@ -109,10 +109,7 @@ def _columns(res: Result) -> Columns:
     """The rows of a Result as plain columns. Workers send these (not the pydantic records and
     the article text) back to the parent, which then only appends them: less to pickle, and
     little work in the one process every result passes through."""
-    return {"documents": columns_of("documents", [res.document]),
-            "metrics": columns_of("metrics", res.metrics),
-            "dates": columns_of("dates", res.dates),
-            "rejects": columns_of("rejects", res.rejects)}
+    return {name: columns_of(name, records) for name, records in table_records([res]).items()}
 
 
 def _work(item: tuple[str, str]) -> Columns:

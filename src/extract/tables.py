@@ -48,25 +48,31 @@ SCHEMAS: dict[str, pa.Schema] = {
 TABLES = tuple(SCHEMAS)
 
 
-def rows_of(results: Iterable) -> dict[str, list[dict]]:
-    """Plain row dicts per table from pipeline Results (document rows first)."""
-    rows: dict[str, list[dict]] = {name: [] for name in TABLES}
+def table_records(results: Iterable) -> dict[str, list]:
+    """The records of each table from pipeline Results, in order (one document row each)."""
+    records: dict[str, list] = {name: [] for name in TABLES}
     for r in results:
-        rows["documents"].append(r.document.model_dump())
-        rows["metrics"].extend(m.model_dump() for m in r.metrics)
-        rows["dates"].extend(d.model_dump() for d in r.dates)
-        rows["rejects"].extend(x.model_dump() for x in r.rejects)
-    return rows
+        records["documents"].append(r.document)
+        records["metrics"].extend(r.metrics)
+        records["dates"].extend(r.dates)
+        records["rejects"].extend(r.rejects)
+    return records
 
 
 def columns_of(name: str, records) -> dict[str, list]:
     """Table ``name``'s columns, in schema order, read off records (the pydantic models, or
-    anything with the column names as attributes): what TableWriter.write takes. Cheaper than
-    a dict per row, and what worker processes send back to the parent."""
+    anything with the column names as attributes): what TableWriter.write takes, and what
+    worker processes send back to the parent."""
     return {f.name: [getattr(r, f.name, None) for r in records] for f in SCHEMAS[name]}
 
 
+def arrow_table(name: str, records) -> pa.Table:
+    """Table ``name`` of records, typed by its schema."""
+    return pa.Table.from_pydict(columns_of(name, records), schema=SCHEMAS[name])
+
+
 def to_arrow(name: str, rows: list[dict]) -> pa.Table:
+    """Table ``name`` of plain row dicts (missing keys are nulls)."""
     schema = SCHEMAS[name]
     cols = {f.name: [row.get(f.name) for row in rows] for f in schema}
     return pa.Table.from_pydict(cols, schema=schema)
@@ -74,8 +80,8 @@ def to_arrow(name: str, rows: list[dict]) -> pa.Table:
 
 def frames_from_results(results: Iterable) -> dict:
     """pandas DataFrames (documents, metrics, dates, rejects) with nullable dtypes."""
-    rows = rows_of(results)
-    return {name: _to_pandas(to_arrow(name, rows[name])) for name in TABLES}
+    records = table_records(results)
+    return {name: _to_pandas(arrow_table(name, records[name])) for name in TABLES}
 
 
 def _to_pandas(table: pa.Table):
@@ -130,7 +136,7 @@ class TableWriter:
 
     def _flush(self) -> None:
         if self.pending_rows:
-            # the writer's schema (with the file metadata) types every column, as to_arrow does
+            # the writer's schema (with the file metadata) types every column, as arrow_table does
             batch = pa.RecordBatch.from_pydict(self.pending, schema=self.schema)
             self.writer.write_batch(batch, row_group_size=self.pending_rows)
             self.pending = {f.name: [] for f in self.schema}
