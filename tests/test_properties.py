@@ -93,6 +93,23 @@ def test_normalize_index_maps_every_clean_char_to_its_raw_char(text):
 
 
 @SETTINGS
+@given(any_text, st.sampled_from(["", "億", "１", "臺灣", "　"]))
+def test_fold_skips_only_text_with_nothing_to_fold(text, extra):
+    """FoldTable.fold skips the per-character pass when no character folds: same as translate."""
+    for table in (FOLD, fold_table()):
+        for t in (text, text + extra, extra + text):
+            assert table.fold(t) == t.translate(table)
+
+
+def test_fold_table_survives_pickling():
+    """Worker processes get the rules pickled: the table keeps its fold test."""
+    import pickle
+
+    table = pickle.loads(pickle.dumps(FOLD))
+    assert table == FOLD and table.fold("壹億２千萬") == "壹億２千萬".translate(FOLD)
+
+
+@SETTINGS
 @given(any_text, st.data())
 def test_raw_span_covers_the_same_characters(text, data):
     n = normalize(text, FOLD)
@@ -193,6 +210,20 @@ def test_parse_arabic_with_scale(whole, frac, scale):
     word, factor = scale
     number = f"{whole}.{frac}" if frac else str(whole)
     assert parse_number(number + word) == float(Decimal(number) * factor)
+
+
+@SETTINGS
+@given(st.integers(0, 10**30), st.text("十百千万亿", max_size=4))
+def test_parse_arabic_digits_with_any_tail_is_the_exact_product_rounded(whole, tail):
+    """Plain digits take an int fast path: it must agree with the exact Decimal product."""
+    expected = float(Decimal(whole) * parse_chinese(tail)) if tail else float(Decimal(whole))
+    assert parse_number(f"{whole}{tail}") == expected
+
+
+def test_numbers_beyond_a_float_are_inf_not_an_error():
+    assert parse_number("5" * 400) == float("inf")
+    assert parse_number("5" + "亿" * 50) == float("inf")
+    assert parse_number("亿" * 50) == float("inf")
 
 
 def test_numeral_and_api_doctests():

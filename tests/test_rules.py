@@ -97,6 +97,24 @@ def test_metric_counter_example_does_not_get_its_id(metric_id, text):
         f"{metric_id}: counter-example {text!r} got the id: {_show(metrics)}"
 
 
+def test_metric_lookup_is_the_first_matching_rule_in_file_order():
+    """metric_for (rules pre-sorted by unit, kind and change) gives what a scan of every rule
+    in file order gives, for every example label, unit, kind and change."""
+    ar = RULES.extra["metrics"]
+    labels = {w for m in METRIC_RULES for w in (*m.verbs, *m.objects, *m.examples)}
+    labels |= {v + o for m in METRIC_RULES for v in m.verbs for o in m.objects}
+    units = {u for m in METRIC_RULES for u in m.units} | {None, "%", "人", "元"}
+    kinds = {"count", "money", "percent", "weight", "other"}
+    for label in sorted(labels):
+        for unit in sorted(units, key=str):
+            for kind in sorted(kinds):
+                for change in (None, "increase"):
+                    first = next((m.id for m in METRIC_RULES
+                                  if m.matches(label, unit, kind, change)), None)
+                    assert ar.metric_for(label, unit, kind, change) == first, \
+                        (label, unit, kind, change)
+
+
 def test_every_metric_rule_has_examples_both_ways():
     for rule in METRIC_RULES:
         assert rule.examples, rule.id

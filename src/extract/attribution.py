@@ -18,7 +18,7 @@ The canonical id comes from rules/metrics.toml: verbs, objects, units and kinds 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import regex
@@ -81,12 +81,18 @@ class MetricRule(_Strict):
     counter_examples: list[str] = []
 
     def matches(self, label: str, unit: str | None, kind: str, change: str | None) -> bool:
+        return self.fits(unit, kind, change) and self.names(label)
+
+    def fits(self, unit: str | None, kind: str, change: str | None) -> bool:
+        """Whether a quantity of this unit, kind and change can be this metric at all."""
         if change and not self.changes:
             return False
         if self.units and unit not in self.units:
             return False
-        if self.kinds and kind not in self.kinds:
-            return False
+        return not (self.kinds and kind not in self.kinds)
+
+    def names(self, label: str) -> bool:
+        """Whether ``label`` has this metric's verbs and objects and none of its exclusions."""
         if self.verbs and not any(v in label for v in self.verbs):
             return False
         if self.objects and not any(o in label for o in self.objects):
@@ -105,6 +111,21 @@ class AttributionRules:
     metrics: tuple[MetricRule, ...]
     fillers: frozenset[str]
     self_contained: frozenset[str]
+    # (unit, kind, has a change) -> the metrics such a quantity can be, in file order; filled
+    # as quantities come (a handful of keys), so each label is only tested against those
+    _fitting: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def metric_for(self, label: str, unit: str | None, kind: str, change: str | None) -> str | None:
+        """The id of the first metric rule (in file order) that ``label`` and the quantity match."""
+        key = (unit, kind, bool(change))
+        fitting = self._fitting.get(key)
+        if fitting is None:
+            fitting = self._fitting[key] = tuple(m for m in self.metrics
+                                                 if m.fits(unit, kind, change))
+        for rule in fitting:
+            if rule.names(label):
+                return rule.id
+        return None
 
 
 def load_metric_rules(directory: Path, fragments: dict[str, str]) -> AttributionRules:
@@ -317,10 +338,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         metric = None
         is_target = clean.startswith(target_markers, q.end)
         if label and not is_target:
-            for rule in ar.metrics:
-                if rule.matches(label, q.unit, q.kind, q.change):
-                    metric = rule.id
-                    break
+            metric = ar.metric_for(label, q.unit, q.kind, q.change)
         out.append({"label": label or None, "metric": metric, "scope": scope,
                     "period": _period(q.start, s_lo, found_dates, date_starts, doc_facts, clean,
                                       relative_words, relative_year)})

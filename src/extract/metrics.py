@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import operator
-from dataclasses import dataclass
 from typing import NamedTuple
 
 import regex
@@ -21,9 +20,9 @@ from .segment import LIST_JOINER
 _SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
 
 
-@dataclass(frozen=True)
-class Quantity:
-    """A quantity found in the clean text (offsets into ``NormText.clean``)."""
+class Quantity(NamedTuple):
+    """A quantity found in the clean text (offsets into ``NormText.clean``; a tuple: a page
+    holds dozens and a corpus millions)."""
 
     start: int
     end: int
@@ -90,13 +89,18 @@ class SpanIndex:
         return None
 
 
+_HEDGE_GROUPS = ("pre", "h1", "h1c", "h2", "post")
+
+
 def _qualifier(m: regex.Match, rules: RuleSet) -> str:
-    for group, table in (("pre", rules.hedge_prefix), ("h1", rules.hedge_inner),
-                         ("h1c", rules.hedge_inner), ("h2", rules.hedge_inner),
-                         ("post", rules.hedge_suffix)):
-        word = m.group(group)
-        if word:
-            return table[word]
+    pre, h1, h1c, h2, post = m.group(*_HEDGE_GROUPS)
+    if pre:
+        return rules.hedge_prefix[pre]
+    inner = h1 or h1c or h2
+    if inner:
+        return rules.hedge_inner[inner]
+    if post:
+        return rules.hedge_suffix[post]
     return "exact"
 
 

@@ -23,6 +23,7 @@ What it does, and why:
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -49,13 +50,32 @@ _SENTENCE_END = set("。！？!?；;…")
 _CLOSERS = set("”’\"'」』）)")
 
 
-def fold_table(char_map: Mapping[str, str] | None = None) -> dict[int, str]:
+class FoldTable(dict):
+    """A ``str.translate`` table (code point -> replacement) that also knows which characters
+    it folds, so text without any of them (most simplified-Chinese articles) is not translated:
+    ``str.translate`` looks up every character (~0.1 us each), a character-class search with
+    the stdlib ``re`` skips a page in microseconds (``regex`` is far slower on a class of
+    thousands of characters)."""
+
+    def __init__(self, table: Mapping[int, str]):
+        super().__init__(table)
+        chars = "".join(sorted(chr(cp) for cp in self))
+        self.needs_fold = re.compile(f"[{re.escape(chars)}]" if chars else r"(?!)").search
+
+    def fold(self, text: str) -> str:
+        """``text.translate(self)``, without the per-character pass when nothing folds."""
+        if self.needs_fold(text) is None:
+            return text
+        return text.translate(self)
+
+
+def fold_table(char_map: Mapping[str, str] | None = None) -> FoldTable:
     """The ``str.translate`` table used by :func:`normalize`: width folds plus ``char_map``."""
     table = dict(_FULLWIDTH)
     for src, dst in (char_map or {}).items():
         if len(src) == 1 and len(dst) == 1:
             table[ord(src)] = dst
-    return table
+    return FoldTable(table)
 
 
 _DEFAULT_TABLE = fold_table()
@@ -141,7 +161,9 @@ def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
 
     ``table`` is a ``str.translate`` table from :func:`fold_table` (the RuleSet carries one).
     """
-    folded = raw.translate(table if table is not None else _DEFAULT_TABLE)
+    if table is None:
+        table = _DEFAULT_TABLE
+    folded = table.fold(raw) if isinstance(table, FoldTable) else raw.translate(table)
     n = len(folded)
     pieces: list[str] = []
     starts = array("l")   # see NormText: clean and raw start of every piece

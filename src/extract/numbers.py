@@ -22,6 +22,7 @@ Only parsing lives here; finding the span is the quantity regex's job (metrics.p
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, InvalidOperation
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
@@ -80,8 +81,18 @@ def parse_number(s: str) -> float:
     head = s.rstrip(_CN_CHARS_STR)
     if head:
         tail = s[len(head):]
-        value = parse_arabic(head)
+        # plain ASCII digits (most numbers): an exact int, as the Decimal would be
+        fast = len(head) < 20 and head.isdigit() and head.isascii()
+        value = int(head) if fast else parse_arabic(head)
         if tail:
             value *= parse_chinese(tail)
+        return _float(value)
+    return _float(parse_chinese(s))
+
+
+def _float(value: int | Decimal) -> float:
+    """float(value), inf when it is beyond a float (an int would raise; a Decimal gives inf)."""
+    try:
         return float(value)
-    return float(parse_chinese(s))
+    except OverflowError:
+        return math.inf
