@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 
 import pytest
+import regex
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,17 @@ def test_normalize_index_maps_every_clean_char_to_its_raw_char(text):
                 assert folded[j].isspace() or folded[j] == " ", (ch, text[j])
             else:
                 assert folded[j] == ch, (i, ch, text[j])
+
+
+_WHITESPACE = "".join(chr(c) for c in range(0x3001) if regex.match(r"\s", chr(c)))
+
+
+@SETTINGS
+@given(st.one_of(any_text, st.text(st.sampled_from(_WHITESPACE + "a1年。\n\u200b"), max_size=60)))
+def test_clean_text_never_has_two_whitespace_characters_in_a_row(text):
+    """So a rule's \\s? matches what \\s* would (rules/traps.toml relies on it)."""
+    for table in (None, FOLD):
+        assert not regex.search(r"\s\s", normalize(text, table).clean)
 
 
 @SETTINGS

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 import extract
-from conftest import RULES_DIR, overlaps
+from conftest import LOCAL_RAW, RULES_DIR, overlaps
 from extract import RuleError
 from extract.normalize import normalize
 
@@ -115,6 +115,26 @@ def test_metric_lookup_is_the_first_matching_rule_in_file_order():
                         (label, unit, kind, change)
 
 
+def _texts_for_needs():
+    """The dev articles, every rule example, and a few made-up pages around the needed words."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(LOCAL_RAW.glob("*.txt"))]
+    texts += [ex for t in TRAPS for ex in (*t.examples, *t.counter_examples)]
+    for t in TRAPS:
+        for w in t.needs:
+            texts += [f"见{w}", f"{w}2025", f"www{w}.cn/5人", f"a{w}b@c.d", f"{w}：12345次"]
+    return texts
+
+
+@pytest.mark.parametrize("trap_id", [t.id for t in TRAPS if t.needs])
+def test_a_trap_with_needs_skips_only_texts_it_cannot_match(trap_id):
+    """needs is a pre-check: a text without any of the strings has no match of the trap."""
+    trap = _trap(trap_id)
+    for text in _texts_for_needs():
+        clean = normalize(text, RULES.fold).clean
+        if trap.pattern.search(clean):
+            assert trap.may_match(clean), (trap_id, text)
+
+
 def test_every_metric_rule_has_examples_both_ways():
     for rule in METRIC_RULES:
         assert rule.examples, rule.id
@@ -193,6 +213,11 @@ BROKEN = [
                  id="tradsimp-bad-line"),
     pytest.param("changes.toml", lambda t: t.replace('increase = ["上升",', 'increase = ["", "上升",', 1),
                  ["changes.toml", "increase"], id="changes-empty-verb"),
+    pytest.param("traps.toml", _set('id = "trap.url"', "needs", '["http", "www."]'),
+                 ["traps.toml", "trap.url", "needs", "police110@example.com"],
+                 id="traps-needs-misses-an-example"),
+    pytest.param("traps.toml", _set('id = "trap.url"', "needs", '["http", ""]'),
+                 ["traps.toml", "trap.url", "needs"], id="traps-empty-need"),
 ]
 
 

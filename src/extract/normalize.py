@@ -44,6 +44,14 @@ _FULLWIDTH[0x3000] = " "  # ideographic space
 _FULLWIDTH[0x00A0] = " "  # no-break space
 for _zw in (0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF):
     _FULLWIDTH[_zw] = " "  # zero-width characters: treated as (removable) layout space
+# Every other character the rules' \s matches is layout space too (en/em/thin spaces...), and
+# the line and paragraph separators are line breaks. So whitespace in the clean text is only
+# ever the single " " or "\n" that normalize keeps for a run: never two in a row, which lets
+# rules write \s? for \s* (tests/test_properties.py checks both).
+for _sp in (0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F):
+    _FULLWIDTH[_sp] = " "
+for _nl in (0x85, 0x2028, 0x2029):
+    _FULLWIDTH[_nl] = "\n"
 
 _WS = regex.compile(r"[ \t\r\n\f\v]+")
 _SENTENCE_END = set("。！？!?；;…")

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .normalize import fold_table
+from .normalize import fold_table, normalize
 from .records import KINDS
 
 # Every pattern a rule author writes runs under this time limit (seconds per call), so a
@@ -99,6 +99,9 @@ class TrapRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_.]*$")
     why: str
     pattern: str
+    # strings of which every match holds at least one: a text holding none of them is not
+    # scanned (a pre-check in C, far cheaper than the regex's pass); empty: always scanned
+    needs: list[Annotated[str, Field(min_length=1)]] = []
     examples: list[str] = []
     counter_examples: list[str] = []
 
@@ -126,6 +129,11 @@ class Trap:
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     min_position: float = 0.0
+    needs: tuple[str, ...] = ()
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` holds none of the strings every match needs (so no scan)."""
+        return not self.needs or any(w in text for w in self.needs)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a RuleSet is a value you pass around
@@ -296,11 +304,18 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
                                  str(d / "quantity.toml"))
     change_before, change_words = _change_pattern(cfile, inner, str(d / "changes.toml"))
 
+    fold = fold_table(_read_char_map(d / "tradsimp.tsv"))
+
     def build(rule: TrapRule, flags: int = 0) -> Trap:
         where = f"{d / 'traps.toml'}: rule {rule.id!r}"
         pat = compile_pattern(compose(rule.pattern, frag, where), where, flags)
+        for example in rule.examples:
+            m = pat.search(normalize(example, fold).clean)
+            if m and rule.needs and not any(w in m.group() for w in rule.needs):
+                raise RuleError(f"{where}: the match {m.group()!r} of example {example!r} holds "
+                                f"none of needs = {rule.needs}")
         return Trap(rule.id, rule.why, pat, tuple(rule.examples), tuple(rule.counter_examples),
-                    getattr(rule, "min_position", 0.0))
+                    getattr(rule, "min_position", 0.0), tuple(rule.needs))
 
     ids = [t.id for t in tfile.trap] + [r.id for r in tfile.region]
     dup = {i for i in ids if ids.count(i) > 1}
@@ -329,7 +344,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         change_chars=frozenset("".join(change_words)),
         traps=tuple(build(t) for t in tfile.trap),
         regions=tuple(build(r) for r in tfile.region),
-        fold=fold_table(_read_char_map(d / "tradsimp.tsv")),
+        fold=fold,
         lexicon=_read_lexicon(d / "lexicon.txt"),
         dictionary_min_freq=sfile.dictionary_min_freq,
         extra=extra,
