@@ -12,9 +12,13 @@ import math
 import tomllib
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import extract
 from conftest import CASES, overlaps
+from extract.metrics import quantity_matches
+from extract.normalize import normalize
 
 CASE_FILES = sorted(CASES.glob("quantities*.toml"))   # quantities.toml, quantities_genre.toml
 
@@ -119,3 +123,41 @@ def test_negative(case):
     span = (start, start + len(case["surface"]))
     bad = [m for m in got if overlaps((m.start, m.end), span)]
     assert not bad, f"metric over {case['surface']!r} in {text!r}:\n{_show(bad)}"
+
+
+# --- the two-part scan finds what the full quantity pattern finds ------------------------------
+
+RULES = extract.default_rules()
+_LEAD_WORDS = sorted({*RULES.hedge_prefix, *RULES.currency})
+_QUANTITY_PIECES = (_LEAD_WORDS + sorted(RULES.hedge_inner) + sorted(RULES.hedge_suffix)
+                    + ["12", "3.5", "1,234", "百分之", "两", "十", "万", "亿", "余", "数", "几"]
+                    + ["元", "人", "起", "%", "个", "人次", "万元", "名", " ", "\n", "，", "过", "近近"])
+
+
+def _full(clean: str):
+    out = []
+    for m in RULES.quantity.finditer(clean):
+        if m.group("unit") or m.group("pct"):
+            start = m.start("pre") if m.group("pre") else m.start("num")
+            out.append((start, m.end(), m.group("pre"), m.group("cur"), m.group("num", "unit")))
+    return out
+
+
+def _split(clean: str):
+    return [(start, m.end(), pre, cur, m.group("num", "unit"))
+            for m, start, pre, cur in quantity_matches(clean, RULES)]
+
+
+def test_quantity_scan_matches_the_full_pattern_on_the_dev_articles(raw_dir):
+    for path in sorted(raw_dir.glob("*.txt")):
+        clean = normalize(path.read_text(encoding="utf-8"), RULES.fold).clean
+        assert _split(clean) == _full(clean), path.name
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_QUANTITY_PIECES), max_size=25).map("".join))
+@example("超过人民币 5万元，近3人，约 12%")
+@example("3人超过近5人RMB5万元")
+def test_quantity_scan_matches_the_full_pattern(text):
+    clean = normalize(text, RULES.fold).clean
+    assert _split(clean) == _full(clean)

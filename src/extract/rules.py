@@ -145,6 +145,7 @@ class RuleSet:
     fragments: dict[str, str]
     units: dict[str, UnitRule]            # by surface
     quantity: regex.Pattern               # one match = one quantity candidate
+    quantity_scan: QuantityScan           # the same, in two parts, as find_quantities runs it
     hedge_prefix: dict[str, str]          # word -> qualifier
     hedge_inner: dict[str, str]
     hedge_suffix: dict[str, str]
@@ -226,15 +227,35 @@ def _hedge_map(lists: HedgeLists) -> dict[str, str]:
     return {w: q for q in ("over", "nearly", "about", "under") for w in getattr(lists, q)}
 
 
+@dataclass(frozen=True)
+class QuantityScan:
+    """The quantity pattern in two parts, for speed: ``core`` (the number, its hedges and unit)
+    is what the text is scanned for, and ``lead`` (a hedge word and a currency before the
+    number: 超过, 人民币) is only tried right before a core match. The full pattern (RuleSet.
+    quantity) finds the same matches (tests/test_quantities.py compares them): neither lead
+    word holds a character that can start a number, so a full match is a lead plus the core
+    match the scan finds where the number starts. ``lead_last``: the characters a lead can end
+    with; ``lead_max``: its longest length."""
+
+    core: regex.Pattern
+    lead: regex.Pattern
+    lead_last: frozenset[str]
+    lead_max: int
+
+
+_LEAD = r"(?P<pre>{pre})?\s*(?P<cur>{currency})?\s*"
+_WHITESPACE = frozenset(chr(c) for c in range(0x3001) if regex.match(r"\s", chr(c)))  # what \s is
+
+
 def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dict, inner: dict,
-                      post: dict, currency: dict[str, str], where: str) -> regex.Pattern:
+                      post: dict, currency: dict[str, str], where: str
+                      ) -> tuple[regex.Pattern, QuantityScan]:
     unit_alts = []
     for surface in sorted(units, key=lambda s: (-len(s), s)):
         u = units[surface]
         guard = f"(?!{u.not_before})" if u.not_before else ""
         unit_alts.append(regex.escape(surface) + guard)
-    pat = (
-        r"(?P<pre>{pre})?\s*(?P<cur>{currency})?\s*"
+    core = (
         r"(?P<num>"
         r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
         r"|百分之(?P<pct>{arabic}|{cn_decimal})"
@@ -247,12 +268,21 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
         r"\s*(?P<unit>{units})?"
         r"(?P<post>{post})?"
     )
-    pat = (pat.replace("{pre}", alternation(list(pre)))
-              .replace("{inner}", alternation(list(inner)))
-              .replace("{post}", alternation(list(post)))
-              .replace("{currency}", alternation(list(currency)) or "(?!)")
-              .replace("{units}", "|".join(unit_alts)))
-    return compile_pattern(compose(pat, frag, where), where)
+
+    def fill(pat: str) -> str:
+        return compose(pat.replace("{pre}", alternation(list(pre)))
+                       .replace("{inner}", alternation(list(inner)))
+                       .replace("{post}", alternation(list(post)))
+                       .replace("{currency}", alternation(list(currency)) or "(?!)")
+                       .replace("{units}", "|".join(unit_alts)), frag, where)
+
+    scan = QuantityScan(
+        core=compile_pattern(fill(core), where),
+        lead=compile_pattern(fill(_LEAD), where),
+        lead_last=frozenset(w[-1] for w in (*pre, *currency)) | _WHITESPACE,
+        lead_max=max(map(len, pre), default=0) + max(map(len, currency), default=0) + 2,
+    )
+    return compile_pattern(fill(_LEAD + core), where), scan
 
 
 def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str],
@@ -300,8 +330,8 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     pre = _hedge_map(qfile.hedges.get("prefix", HedgeLists()))
     inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
     post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
-    quantity = _quantity_pattern(frag, units, pre, inner, post, qfile.currency,
-                                 str(d / "quantity.toml"))
+    quantity, quantity_scan = _quantity_pattern(frag, units, pre, inner, post, qfile.currency,
+                                                str(d / "quantity.toml"))
     change_before, change_words = _change_pattern(cfile, inner, str(d / "changes.toml"))
 
     fold = fold_table(_read_char_map(d / "tradsimp.tsv"))
@@ -334,6 +364,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         fragments=frag,
         units=units,
         quantity=quantity,
+        quantity_scan=quantity_scan,
         hedge_prefix=pre,
         hedge_inner=inner,
         hedge_suffix=post,
