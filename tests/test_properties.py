@@ -93,6 +93,37 @@ def test_normalize_index_maps_every_clean_char_to_its_raw_char(text):
                 assert folded[j] == ch, (i, ch, text[j])
 
 
+def _clean_by_the_rules(text: str, table) -> str:
+    """The clean text decided run by run with normalize's own rules (_is_break, _keep_space),
+    without its shortcut for runs that cannot be kept."""
+    from extract.normalize import _WS, _is_break, _is_latin, _keep_space
+
+    folded = text.translate(table)
+    out, pos = [], 0
+    for m in _WS.finditer(folded):
+        s, e = m.span()
+        out.append(folded[pos:s])
+        pos = e
+        if s == 0 or e == len(folded):
+            continue
+        run = m.group()
+        if "\n" in run:
+            if _is_break(folded, s - 1, run):
+                out.append("\n")
+            elif _is_latin(folded[s - 1]) and _is_latin(folded[e]):
+                out.append(" ")
+        elif _keep_space(folded, s - 1, e):
+            out.append(" ")
+    out.append(folded[pos:])
+    return "".join(out)
+
+
+@SETTINGS
+@given(st.one_of(any_text, st.text(st.sampled_from("a1٣²①.。”」 \n\n\n年"), max_size=40)))
+def test_normalize_keeps_exactly_the_runs_its_rules_keep(text):
+    assert normalize(text, FOLD).clean == _clean_by_the_rules(text, FOLD)
+
+
 _WHITESPACE = "".join(chr(c) for c in range(0x3001) if regex.match(r"\s", chr(c)))
 
 

@@ -56,6 +56,10 @@ for _nl in (0x85, 0x2028, 0x2029):
 _WS = regex.compile(r"[ \t\r\n\f\v]+")
 _SENTENCE_END = set("。！？!?；;…")
 _CLOSERS = set("”’\"'」』）)")
+# The characters (besides digits) after which a whitespace run may be kept (see _is_break and
+# _keep_space); a run after any other character is dropped unless it holds three line breaks.
+_MAY_KEEP = frozenset(_SENTENCE_END | _CLOSERS | set(".")
+                      | set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
 class FoldTable(dict):
@@ -176,19 +180,25 @@ def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
     pieces: list[str] = []
     starts = array("l")   # see NormText: clean and raw start of every piece
     origins = array("l")
+    add_piece, add_start, add_origin = pieces.append, starts.append, origins.append
+    may_keep = _MAY_KEEP
     size = 0  # length of the clean text so far
     pos = 0
     for m in _WS.finditer(folded):
         s, e = m.span()
         if s > pos:
-            pieces.append(folded[pos:s])
-            starts.append(size)
-            origins.append(pos)
+            add_piece(folded[pos:s])
+            add_start(size)
+            add_origin(pos)
             size += s - pos
         pos = e
         if s == 0 or e == n:
             continue  # leading / trailing whitespace
-        run = m.group()
+        prev = folded[s - 1]
+        if (prev not in may_keep and not prev.isdigit()
+                and (e - s < 3 or folded.count("\n", s, e) < 3)):
+            continue  # most runs: after a Chinese character, not a paragraph gap
+        run = folded[s:e]
         # which separator, if any, stands for the run, and the raw position it maps back to
         if "\n" in run:
             if _is_break(folded, s - 1, run):
@@ -201,9 +211,9 @@ def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
             sep, at = " ", s
         else:
             continue
-        pieces.append(sep)
-        starts.append(size)
-        origins.append(at)
+        add_piece(sep)
+        add_start(size)
+        add_origin(at)
         size += 1
     if pos < n:
         pieces.append(folded[pos:])
