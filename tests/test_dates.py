@@ -128,6 +128,8 @@ def test_minimal_file_loads(tmp_path):
     (GOOD_RULE + '[[holiday]]\nname = "x"\nsurfaces = ["节"]\nmonth = 1\nlunar = ["2021-02-12"]\n',
      ["holiday 'x'", "not both"]),
     ("[[rule]\n", ["not valid TOML"]),
+    (GOOD_RULE.replace('examples = ["2021年"]', 'needs = ["年度"]\nexamples = ["2021年"]'),
+     ["date.year", "needs", "2021年"]),
 ])
 def test_malformed_file_names_file_rule_and_problem(tmp_path, text, needles):
     with pytest.raises(RuleError) as err:
@@ -235,3 +237,16 @@ def test_right_to_left_rules_match_as_left_to_right_on_generated_text(text):
     for rule in _REVERSED:
         forward, backward = _both_ways(rule, text)
         assert forward == backward, rule.id
+
+
+@pytest.mark.parametrize("rule", [r for r in default_rules().extra["dates"].rules if r.needs],
+                         ids=lambda r: r.id)
+def test_a_rule_with_needs_skips_only_texts_it_cannot_match(rule, rules):
+    """needs is a pre-check: a text holding none of the strings has no match of the rule."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "data" / "raw").glob("*.txt"))]
+    texts += [ex for r in rules.extra["dates"].rules for ex in (*r.examples, *r.counter_examples)]
+    texts += [f"2025年1月3日 {w}：某某" for w in rule.needs] + [f"发布{w}：2024-12-30" for w in rule.needs]
+    for text in texts:
+        clean = normalize(text, rules.fold).clean
+        if rule.pattern.search(clean):
+            assert rule.may_match(clean), (rule.id, text)

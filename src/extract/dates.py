@@ -24,7 +24,7 @@ import datetime
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Annotated, Literal, Mapping
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,7 +36,7 @@ GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
 KNOWN_GROUPS = frozenset({"year", "rel", "month", "day", "end_year", "end_month", "end_day",
                           "upto_quarter", "upto_month", "quarter", "end_quarter", "half", "season",
                           "part", "mpart", "holiday", "aday", "sep"})
-_NEEDS = {
+_GRANULARITY_GROUPS = {
     "year": {"year", "rel"},
     "half": {"half"},
     "quarter": {"quarter"},
@@ -85,6 +85,9 @@ class DateRuleSpec(_Strict):
     granularity: Literal[GRANULARITIES]  # type: ignore[valid-type]
     pattern: str = Field(min_length=1)
     mark: Literal["stamp", "dateline"] | None = None
+    # strings of which a text must hold one for the rule to match there (in the match or in its
+    # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
+    needs: list[Annotated[str, Field(min_length=1)]] = []
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
 
@@ -130,6 +133,11 @@ class DateRule:
     mark: str | None
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
+    needs: tuple[str, ...] = ()
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` holds none of the strings the rule needs (so no scan)."""
+        return not self.needs or any(w in text for w in self.needs)
 
 
 @dataclass(frozen=True)
@@ -226,13 +234,17 @@ def _compile_rule(r: DateRuleSpec, frag: dict[str, str], path: Path) -> DateRule
     if unknown:
         raise RuleError(f"{where}: unknown named groups {sorted(unknown)} "
                         f"(known: {', '.join(sorted(KNOWN_GROUPS))})")
-    if not groups & _NEEDS[r.granularity]:
+    if not groups & _GRANULARITY_GROUPS[r.granularity]:
         raise RuleError(f"{where}: granularity {r.granularity!r} needs one of the groups "
-                        f"{sorted(_NEEDS[r.granularity])}")
+                        f"{sorted(_GRANULARITY_GROUPS[r.granularity])}")
     if pattern.fullmatch(""):
         raise RuleError(f"{where}: pattern matches the empty string")
+    for example in r.examples if r.needs else ():
+        if pattern.search(example) and not any(w in example for w in r.needs):
+            raise RuleError(f"{where}: example {example!r} matches but holds none of "
+                            f"needs = {r.needs}")
     return DateRule(r.id, r.why, pattern, r.granularity, r.mark, tuple(r.examples),
-                    tuple(r.counter_examples))
+                    tuple(r.counter_examples), tuple(r.needs))
 
 
 def load_date_rules(directory: Path, fragments: dict[str, str]) -> DateRules:
@@ -420,6 +432,8 @@ def _matches(clean: str, dr: DateRules) -> list[_Hit]:
 
     out = []
     for rank, rule in enumerate(dr.rules):
+        if not rule.may_match(clean):
+            continue
         for m in rule.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
             start, end = m.span()
             if end > start:
