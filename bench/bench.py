@@ -436,6 +436,10 @@ def parse_args(argv=None):
     p.add_argument("--skip-rss", action="store_true", help="skip the small/large RSS runs")
     p.add_argument("--skip-jobs", action="store_true", help="skip the --jobs 2 run")
     p.add_argument("--cold-runs", type=int, default=5, help="cold-start runs, median reported (5)")
+    p.add_argument("--pairs", type=int, default=None,
+                   help="extract/jieba comparisons on the main corpus, each an extract run and a "
+                        "jieba run next to each other in time, order alternating; the verdict is "
+                        "on the median ratio (default 3; 1 with --quick)")
     p.add_argument("--doc-bytes", default="8000-20000",
                    help="document size range in UTF-8 bytes (the dev articles are 14.6k and "
                         "18.8k bytes, 5.2k and 7.0k chars); default 8000-20000")
@@ -453,6 +457,7 @@ def parse_args(argv=None):
     a.jobs_mb = a.jobs_mb if a.jobs_mb is not None else (defaults[1] or a.mb)
     a.rss_small_mb = a.rss_small_mb if a.rss_small_mb is not None else defaults[2]
     a.rss_large_mb = a.rss_large_mb if a.rss_large_mb is not None else defaults[3]
+    a.pairs = max(1, a.pairs if a.pairs is not None else (1 if a.quick else 3))
     lo, _, hi = a.doc_bytes.partition("-")
     a.doc_min, a.doc_max = int(lo), int(hi or lo)
     if a.extract is None:
@@ -550,28 +555,55 @@ def main(argv=None) -> int:
         rep.line("cold start (1 article)", f"{med:.2f} s median", f"<= {TARGET_COLD_S} s",
                  med <= TARGET_COLD_S, f"{a.cold_runs} runs: " + " ".join(f"{x:.2f}" for x in cold))
 
-        # 2. extract --jobs 1 vs jieba.lcut on the same texts
-        main_run = xrun(a.mb, 1)
-        log("jieba.lcut baseline")
-        jb = jieba_run(a.python, corpus(a.mb))
-        R["jieba"] = jb
-        rep.line(f"jieba.lcut {a.mb:g} MiB", f"{_fmt_rate(jb['chars_per_s'])} chars/s", "", None,
-                 f"lcut {jb['lcut_s']:.1f}s (cpu {jb['lcut_cpu_s']:.1f}s), init {jb['init_s']:.2f}s (+import "
-                 f"{jb['import_s']:.2f}s), {jb['docs']} docs, {jb['chars'] / 1e6:.2f}M chars, "
-                 f"{jb['tokens']} tokens")
-        if jb["chars"] != corpus(a.mb).chars:
-            rep.line("jieba saw the same texts", "NO", "same chars", False,
-                     f"{jb['chars']} vs {corpus(a.mb).chars}")
-        if main_run.proc.returncode == 0:
-            ratio = main_run.chars_per_s / jb["chars_per_s"]
+        # 2. extract --jobs 1 vs jieba.lcut on the same texts, in --pairs adjacent pairs (the
+        #    machine's speed drifts by +-10 % over minutes: each ratio compares neighbours in
+        #    time, the order alternates, and the verdict is on the median ratio)
+        pair_ratios = []
+        for k in range(a.pairs):
+            x = None
+            if k % 2 == 0:
+                x = xrun(a.mb, 1) if k == 0 else extract_run(
+                    a.extract, corpus(a.mb), work / f"out_{a.mb:g}mb_j1_pair{k}", 1)
+            log(f"jieba.lcut baseline (pair {k + 1} of {a.pairs})")
+            jb = jieba_run(a.python, corpus(a.mb))
+            if x is None:
+                x = extract_run(a.extract, corpus(a.mb), work / f"out_{a.mb:g}mb_j1_pair{k}", 1)
+            shutil.rmtree(work / f"out_{a.mb:g}mb_j1_pair{k}", ignore_errors=True)
+            if k == 0:
+                R["jieba"] = jb
+            sfx = f" pair {k + 1}" if a.pairs > 1 else ""
+            rep.line(f"jieba.lcut {a.mb:g} MiB{sfx}", f"{_fmt_rate(jb['chars_per_s'])} chars/s",
+                     "", None,
+                     f"lcut {jb['lcut_s']:.1f}s (cpu {jb['lcut_cpu_s']:.1f}s), init {jb['init_s']:.2f}s (+import "
+                     f"{jb['import_s']:.2f}s), {jb['docs']} docs, {jb['chars'] / 1e6:.2f}M chars, "
+                     f"{jb['tokens']} tokens")
+            if jb["chars"] != corpus(a.mb).chars:
+                rep.line("jieba saw the same texts", "NO", "same chars", False,
+                         f"{jb['chars']} vs {corpus(a.mb).chars}")
+            if x.proc.returncode != 0:
+                continue
+            ratio = x.chars_per_s / jb["chars_per_s"]
+            pair_ratios.append(ratio)
+            R.setdefault("pairs", []).append({
+                "extract_chars_per_s": x.chars_per_s, "jieba_chars_per_s": jb["chars_per_s"],
+                "ratio": ratio, "order": "extract first" if k % 2 == 0 else "jieba first"})
+            detail = ("extract end-to-end process wall vs lcut loop only"
+                      + (f"; {x.chars / x.inrun_s / jb['chars_per_s']:.2f}x on "
+                         f"extract's in-run time" if x.inrun_s else "")
+                      + f"; {x.chars / x.cpu_s / jb['chars_per_cpu_s']:.2f}x on "
+                        f"CPU time (less sensitive to other load)")
+            if a.pairs > 1:
+                rep.line(f"extract/jieba pair {k + 1}", f"{ratio:.2f}x", "", None,
+                         f"extract {_fmt_rate(x.chars_per_s)} chars/s "
+                         f"({'extract' if k % 2 == 0 else 'jieba'} ran first); " + detail)
+        if pair_ratios:
+            ratio = statistics.median(pair_ratios)
             R["ratio_extract_jieba"] = ratio
             rep.line("extract/jieba (-j1)", f"{ratio:.2f}x", f">= {TARGET_VS_JIEBA:g}x (aim "
                      f"{AIM_VS_JIEBA:g}x)", ratio >= TARGET_VS_JIEBA,
-                     "extract end-to-end process wall vs lcut loop only"
-                     + (f"; {main_run.chars / main_run.inrun_s / jb['chars_per_s']:.2f}x on "
-                        f"extract's in-run time" if main_run.inrun_s else "")
-                     + f"; {main_run.chars / main_run.cpu_s / jb['chars_per_cpu_s']:.2f}x on "
-                       f"CPU time (less sensitive to other load)")
+                     detail if a.pairs == 1 else
+                     f"median of {a.pairs} adjacent pairs: "
+                     + " ".join(f"{r:.2f}" for r in pair_ratios))
 
         # 3. --jobs 2 vs --jobs 1 and identical output
         if not a.skip_jobs:
