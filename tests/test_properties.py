@@ -348,3 +348,12 @@ def test_org_mentions_drop_exactly_those_inside_a_longer_one(pairs, cut):
                 if not any(o[0] <= f[0] and f[1] <= o[1] and o[1] - o[0] > f[1] - f[0]
                            for o in found)]
     assert _org_mentions("", dr) == expected
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["标题", "", " ", "\n", "\r\n", "\r", "\u2028", "正文。" * 700, "x"]),
+                max_size=40).map("".join), st.integers(1, 12))
+def test_first_lines_are_the_first_nonblank_lines(text, count):
+    from extract.documents import _first_lines
+
+    assert _first_lines(text, count) == [ln for ln in text.splitlines() if ln.strip()][:count]

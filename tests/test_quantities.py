@@ -12,6 +12,7 @@ import math
 import tomllib
 
 import pytest
+import regex
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -161,3 +162,9 @@ def test_quantity_scan_matches_the_full_pattern_on_the_dev_articles(raw_dir):
 def test_quantity_scan_matches_the_full_pattern(text):
     clean = normalize(text, RULES.fold).clean
     assert _split(clean) == _full(clean)
+
+
+def test_whitespace_is_what_the_regex_engine_calls_whitespace():
+    from extract.rules import WHITESPACE
+
+    assert WHITESPACE == {chr(c) for c in range(0x110000) if regex.match(r"\s", chr(c))}

@@ -184,6 +184,21 @@ def test_the_cache_gives_the_built_segmenter(private_temp):
     assert "同比下降" in other.logp and "同比下降" not in cached.logp
 
 
+def test_the_cached_segmenter_unpacks_words_as_text_needs_them(private_temp):
+    """Loaded from the cache, a character's words are unpacked when it is first met: cutting
+    gives the built segmenter's tokens, and characters never met stay packed."""
+    dict_file = private_temp / "dict.txt"
+    dict_file.write_text(SMALL_DICT, encoding="utf-8")
+    rules = _small_rules([("破获刑事案件", 5, "v")])
+    built, _ = load_segmenter(rules, dict_file)
+    cached, _ = load_segmenter(rules, dict_file)
+    packed = len(cached._pending)
+    text = "今年破获刑事案件398起，抓获犯罪嫌疑人"
+    assert cached.lcut(text) == built.lcut(text)
+    assert 0 < len(cached._pending) < packed
+    assert cached.logp == built.logp and not cached._pending
+
+
 def test_a_corrupt_cache_is_rebuilt(private_temp):
     dict_file = private_temp / "dict.txt"
     dict_file.write_text(SMALL_DICT, encoding="utf-8")

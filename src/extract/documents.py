@@ -76,11 +76,22 @@ _NOT_TITLE = regex.compile(r"[>›|]|首页|当前位置|发布时间|来源[：
                            r"^本报讯|^\d{4}[-/.年]\d")
 
 
+def _first_lines(raw: str, count: int) -> list[str]:
+    """The first ``count`` non-blank lines of ``raw`` (as ``str.splitlines`` cuts them), without
+    splitting the whole article: a prefix is split, longer ones only when it holds too few."""
+    limit = 4096
+    while True:
+        lines = [ln for ln in raw[:limit].splitlines() if ln.strip()]
+        if len(lines) > count or limit >= len(raw):
+            return lines[:count]     # with more than count lines, the first count are whole
+        limit *= 4
+
+
 def find_title(norm: NormText) -> str | None:
     """The first short non-sentence line of the article (lines of the raw text, cleaned)."""
     from .normalize import normalize
 
-    lines = [ln for ln in norm.raw.splitlines() if ln.strip()][:10]
+    lines = _first_lines(norm.raw, 10)
     for n, line in enumerate(lines):
         if len(line) > 120:          # a paragraph, even with layout spaces: not worth cleaning
             continue

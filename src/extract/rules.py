@@ -244,7 +244,9 @@ class QuantityScan:
 
 
 _LEAD = r"(?P<pre>{pre})?\s*(?P<cur>{currency})?\s*"
-_WHITESPACE = frozenset(chr(c) for c in range(0x3001) if regex.match(r"\s", chr(c)))  # what \s is
+# every character the regex engine's \s matches (tests/test_quantities.py checks the list)
+WHITESPACE = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+                       "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dict, inner: dict,
@@ -279,7 +281,7 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
     scan = QuantityScan(
         core=compile_pattern(fill(core), where),
         lead=compile_pattern(fill(_LEAD), where),
-        lead_last=frozenset(w[-1] for w in (*pre, *currency)) | _WHITESPACE,
+        lead_last=frozenset(w[-1] for w in (*pre, *currency)) | WHITESPACE,
         lead_max=max(map(len, pre), default=0) + max(map(len, currency), default=0) + 2,
     )
     return compile_pattern(fill(_LEAD + core), where), scan

@@ -100,7 +100,7 @@ def _labels_need(tag: str) -> bool:
 _RE_HAN = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)")   # jieba's re_han_default
 _RE_SKIP = re.compile(r"(\r\n|\s)")                              # jieba's re_skip_default
 _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-_CACHE_FORMAT = "extract-segmenter-1"
+_CACHE_FORMAT = "extract-segmenter-2"
 
 
 class Segmenter:
@@ -109,13 +109,36 @@ class Segmenter:
 
     ``logp`` maps each dictionary word to log(freq / total) and each prefix of a word that is
     not itself a word to None (jieba's prefix dictionary, with the logarithms precomputed);
-    ``unknown`` is the score of a character that is no word (jieba's log(1 / total))."""
+    ``unknown`` is the score of a character that is no word (jieba's log(1 / total)).
 
-    __slots__ = ("logp", "unknown")
+    Loaded from the cache, the table fills in as text comes: ``pending`` holds, for each first
+    character, its words and prefixes still packed (see ``_unpack``), and a character's words
+    are unpacked the first time the character starts a position to segment. An article needs a
+    small part of the 500k entries, so start-up does not pay for building all of them."""
 
-    def __init__(self, logp: dict[str, float | None], unknown: float):
-        self.logp = logp
+    __slots__ = ("_table", "_pending", "unknown")
+
+    def __init__(self, logp, unknown: float, pending: dict[str, tuple] | None = None):
+        self._table = logp
+        self._pending = pending if pending is not None else {}
         self.unknown = unknown
+
+    @property
+    def logp(self) -> dict[str, float | None]:
+        """The whole table (every pending character unpacked)."""
+        for ch in list(self._pending):
+            self._unpack(ch)
+        return self._table
+
+    def _unpack(self, ch: str) -> None:
+        words, values, prefixes = self._pending.pop(ch)
+        words = words.split("\n")
+        values = array("d", values)
+        if len(words) != len(values):
+            raise ValueError(f"segmenter cache: the words of {ch!r} do not fit their values")
+        self._table.update(zip(words, values))
+        if prefixes:
+            self._table.update(dict.fromkeys(prefixes.split("\n")))
 
     def lcut(self, text: str) -> list[str]:
         out: list[str] = []
@@ -135,8 +158,9 @@ class Segmenter:
     def _cut_block(self, s: str, out: list[str]) -> None:
         # the best route right to left (jieba's get_DAG and calc in one pass): for each start,
         # the word ending furthest right among equal scores
-        logp, n = self.logp, len(s)
+        logp, n = self._table, len(s)
         get = logp.get
+        pending = self._pending
         score = [0.0] * (n + 1)
         nxt = [0] * n
         missing = _MISSING
@@ -145,6 +169,9 @@ class Segmenter:
             end = k + 1
             i = k + 1
             v = get(s[k], missing)
+            if v is missing and s[k] in pending:
+                self._unpack(s[k])                # first time this character starts a word
+                v = get(s[k], missing)
             while v is not missing:
                 if v is not None:
                     sc = v + score[i]
@@ -288,10 +315,18 @@ def _dump(path: Path, seg: Segmenter, tags: dict[str, str]) -> None:
     import os
     import tempfile
 
-    words = [w for w, v in seg.logp.items() if v is not None]
-    prefixes = [w for w, v in seg.logp.items() if v is None]
-    payload = (_CACHE_FORMAT, "\n".join(words), array("d", (seg.logp[w] for w in words)).tobytes(),
-               "\n".join(prefixes), seg.unknown, "\n".join(tags), "\n".join(tags.values()))
+    buckets: dict[str, tuple[list[str], list[float], list[str]]] = {}
+    for w, v in seg.logp.items():
+        words, values, prefixes = buckets.setdefault(w[0], ([], [], []))
+        if v is None:
+            prefixes.append(w)
+        else:
+            words.append(w)
+            values.append(v)
+    packed = marshal.dumps({ch: ("\n".join(words), array("d", values).tobytes(), "\n".join(prefixes))
+                            for ch, (words, values, prefixes) in buckets.items()})
+    payload = (_CACHE_FORMAT, hashlib.sha1(packed).hexdigest(), packed, seg.unknown,
+               "\n".join(tags), "\n".join(tags.values()))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError:
@@ -305,21 +340,20 @@ def _dump(path: Path, seg: Segmenter, tags: dict[str, str]) -> None:
 
 
 def _load(path: Path) -> tuple[Segmenter, dict[str, str]] | None:
+    """The cached segmenter, its words still packed per first character; None when the file is
+    missing, of another format, or damaged (its digest is checked before anything is used)."""
     try:
         with open(path, "rb") as fh:
-            fmt, words, values, prefixes, unknown, tag_words, tag_values = marshal.load(fh)
-        if fmt != _CACHE_FORMAT:
+            fmt, digest, packed, unknown, tag_words, tag_values = marshal.load(fh)
+        if fmt != _CACHE_FORMAT or hashlib.sha1(packed).hexdigest() != digest:
             return None
-        words, values = words.split("\n"), array("d", values)
+        pending = marshal.loads(packed)
         tag_words, tag_values = (tag_words.split("\n"), tag_values.split("\n")) if tag_words else ([], [])
-        if len(words) != len(values) or len(tag_words) != len(tag_values) \
-                or max(values, default=-1.0) >= 0.0 or not unknown < 0.0:
-            return None                     # damaged: every log-probability is below 0
+        if not isinstance(pending, dict) or len(tag_words) != len(tag_values) or not unknown < 0.0:
+            return None
     except (OSError, EOFError, ValueError, TypeError, AttributeError):
         return None
-    logp: dict[str, float | None] = dict(zip(words, values))
-    logp.update(dict.fromkeys(prefixes.split("\n") if prefixes else ()))
-    return Segmenter(logp, unknown), dict(zip(tag_words, tag_values))
+    return Segmenter({}, unknown, pending), dict(zip(tag_words, tag_values))
 
 
 def load_segmenter(rules: RuleSet, dict_path: Path | None = None) -> tuple[Segmenter, dict[str, str]]:
