@@ -199,6 +199,54 @@ def test_the_cached_segmenter_unpacks_words_as_text_needs_them(private_temp):
     assert cached.logp == built.logp and not cached._pending
 
 
+def test_threads_sharing_a_cached_segmenter_get_the_same_tokens(raw_dir):
+    """Several threads unpacking characters at once (a Dask worker runs threads) must neither
+    see a half-unpacked character nor take one for unknown."""
+    import sys
+    import threading
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(raw_dir.glob("*.txt"))]
+    pieces = [t[i:i + 60] for t in texts for i in range(0, len(t), 60)][:160]
+    rules = extract.default_rules()
+    reference = load_segmenter(rules)[0]
+    expected = [reference.lcut(p) for p in pieces]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(5):
+            seg = load_segmenter(rules)[0]            # fresh from the cache: all packed
+            got: list = [None] * 8
+            errors: list = []
+
+            def work(i: int) -> None:
+                try:
+                    got[i] = [seg.lcut(p) for p in pieces[i::8]]
+                except Exception as exc:          # noqa: BLE001 - reported below
+                    errors.append(repr(exc))
+
+            threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert not errors
+            for i in range(8):
+                assert got[i] == expected[i::8]
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_a_word_of_frequency_0_survives_the_cache(private_temp):
+    """A character that starts only a frequency-0 word packs with no words, only prefixes."""
+    dict_file = private_temp / "dict.txt"
+    dict_file.write_text(SMALL_DICT, encoding="utf-8")
+    rules = _small_rules([("丄丅", 0, None)])
+    built, _ = load_segmenter(rules, dict_file)
+    cached, _ = load_segmenter(rules, dict_file)
+    assert cached.lcut("丄丅刑事案件") == built.lcut("丄丅刑事案件")
+    assert cached.logp == built.logp
+
+
 def test_a_corrupt_cache_is_rebuilt(private_temp):
     dict_file = private_temp / "dict.txt"
     dict_file.write_text(SMALL_DICT, encoding="utf-8")

@@ -81,11 +81,14 @@ def parse_number(s: str) -> float:
     head = s.rstrip(_CN_CHARS_STR)
     if head:
         tail = s[len(head):]
-        # plain ASCII digits (most numbers): an exact int, as the Decimal would be
+        # plain ASCII digits (most numbers): an exact int, as the Decimal would be while the
+        # product stays within Decimal's 28 digits (beyond them, Decimal rounds: use it)
         fast = len(head) < 20 and head.isdigit() and head.isascii()
         value = int(head) if fast else parse_arabic(head)
         if tail:
             value *= parse_chinese(tail)
+            if fast and value >= 10 ** 28:
+                value = parse_arabic(head) * parse_chinese(tail)
         return _float(value)
     return _float(parse_chinese(s))
 

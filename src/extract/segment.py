@@ -17,6 +17,7 @@ import logging
 import marshal
 import math
 import re
+import threading
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,12 +117,19 @@ class Segmenter:
     are unpacked the first time the character starts a position to segment. An article needs a
     small part of the 500k entries, so start-up does not pay for building all of them."""
 
-    __slots__ = ("_table", "_pending", "unknown")
+    __slots__ = ("_table", "_pending", "_lock", "unknown")
 
     def __init__(self, logp, unknown: float, pending: dict[str, tuple] | None = None):
         self._table = logp
         self._pending = pending if pending is not None else {}
+        self._lock = threading.Lock()
         self.unknown = unknown
+
+    def __getstate__(self):
+        return {"logp": self.logp, "unknown": self.unknown}      # unpacked; a lock does not pickle
+
+    def __setstate__(self, state):
+        self.__init__(state["logp"], state["unknown"])
 
     @property
     def logp(self) -> dict[str, float | None]:
@@ -131,14 +139,23 @@ class Segmenter:
         return self._table
 
     def _unpack(self, ch: str) -> None:
-        words, values, prefixes = self._pending.pop(ch)
-        words = words.split("\n")
-        values = array("d", values)
-        if len(words) != len(values):
-            raise ValueError(f"segmenter cache: the words of {ch!r} do not fit their values")
-        self._table.update(zip(words, values))
-        if prefixes:
-            self._table.update(dict.fromkeys(prefixes.split("\n")))
+        """Move ``ch``'s words into the table. Threads may share a segmenter (a Dask worker
+        runs several): the words go in with one dict.update, atomic under the GIL, before ``ch``
+        leaves ``pending``, so a reader sees all of them or, with ``ch`` still pending, none
+        (and then waits here for the thread that unpacks it)."""
+        with self._lock:
+            packed = self._pending.get(ch)
+            if packed is None:
+                return                                      # another thread was first
+            words, values, prefixes = packed
+            words = words.split("\n") if words else []
+            values = array("d", values)
+            if len(words) != len(values):
+                raise ValueError(f"segmenter cache: the words of {ch!r} do not fit their values")
+            entries: dict[str, float | None] = dict.fromkeys(prefixes.split("\n")) if prefixes else {}
+            entries.update(zip(words, values))
+            self._table.update(entries)
+            del self._pending[ch]
 
     def lcut(self, text: str) -> list[str]:
         out: list[str] = []
@@ -169,9 +186,10 @@ class Segmenter:
             end = k + 1
             i = k + 1
             v = get(s[k], missing)
-            if v is missing and s[k] in pending:
-                self._unpack(s[k])                # first time this character starts a word
-                v = get(s[k], missing)
+            if v is missing and pending:
+                if s[k] in pending:
+                    self._unpack(s[k])            # first time this character starts a word
+                v = get(s[k], missing)            # again: another thread may just have done it
             while v is not missing:
                 if v is not None:
                     sc = v + score[i]
