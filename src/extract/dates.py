@@ -24,12 +24,13 @@ import datetime
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Literal, Mapping
+from typing import Literal, Mapping
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .numbers import parse_chinese
+from .rules import NeedsWords, Word
 
 GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
 # Named groups a rule pattern may use, and what a granularity needs at least one of.
@@ -87,7 +88,7 @@ class DateRuleSpec(_Strict):
     mark: Literal["stamp", "dateline"] | None = None
     # strings of which a text must hold one for the rule to match there (in the match or in its
     # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
-    needs: list[Annotated[str, Field(min_length=1)]] = []
+    needs: list[Word] = []
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
 
@@ -123,7 +124,7 @@ class DatesFile(_Strict):
 # --- the compiled rules --------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class DateRule:
+class DateRule(NeedsWords):
     """One compiled rule: its id, pattern, what it yields, and the examples its tests run."""
 
     id: str
@@ -134,10 +135,6 @@ class DateRule:
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     needs: tuple[str, ...] = ()
-
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` holds none of the strings the rule needs (so no scan)."""
-        return not self.needs or any(w in text for w in self.needs)
 
 
 @dataclass(frozen=True)

@@ -78,20 +78,20 @@ class UnitsFile(_Strict):
     unit: list[UnitRule]
 
 
-_Word = Annotated[str, Field(min_length=1)]
+Word = Annotated[str, Field(min_length=1)]   # a non-empty string in a rule file
 
 
 class Direction(_Strict):
-    increase: list[_Word] = []
-    decrease: list[_Word] = []
+    increase: list[Word] = []
+    decrease: list[Word] = []
 
 
 class ChangesFile(_Strict):
-    basis: list[_Word]
+    basis: list[Word]
     basis_patterns: list[str] = []
-    between: list[_Word] = []
-    increase: list[_Word]
-    decrease: list[_Word]
+    between: list[Word] = []
+    increase: list[Word]
+    decrease: list[Word]
     basis_only: Direction = Direction()
 
 
@@ -101,7 +101,7 @@ class TrapRule(_Strict):
     pattern: str
     # strings of which every match holds at least one: a text holding none of them is not
     # scanned (a pre-check in C, far cheaper than the regex's pass); empty: always scanned
-    needs: list[Annotated[str, Field(min_length=1)]] = []
+    needs: list[Word] = []
     examples: list[str] = []
     counter_examples: list[str] = []
 
@@ -121,8 +121,19 @@ class TrapsFile(_Strict):
 
 # --- the compiled rule set -----------------------------------------------------------------
 
+class NeedsWords:
+    """For a compiled rule with ``needs`` (a tuple of strings, empty for none): whether a text
+    can hold a match at all. Traps and date rules share it."""
+
+    needs: tuple[str, ...]
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` holds none of the strings the rule needs (so no scan)."""
+        return not self.needs or any(w in text for w in self.needs)
+
+
 @dataclass(frozen=True)
-class Trap:
+class Trap(NeedsWords):
     id: str
     why: str
     pattern: regex.Pattern
@@ -130,10 +141,6 @@ class Trap:
     counter_examples: tuple[str, ...]
     min_position: float = 0.0
     needs: tuple[str, ...] = ()
-
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` holds none of the strings every match needs (so no scan)."""
-        return not self.needs or any(w in text for w in self.needs)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a RuleSet is a value you pass around
