@@ -1,8 +1,9 @@
 """Find quantities in clean text and resolve them: value, unit, kind, qualifier, change.
 
-Find the span first (one regex built from rules/quantity.toml and rules/units.toml), then resolve
-its value; the surface stays beside the value. Traps (rules/traps.toml) and date spans block
-quantities that are names, ordinals, slogans or furniture rather than reported figures.
+Find the span first (the quantity regex built from rules/quantity.toml and rules/units.toml,
+scanned in two parts: see rules.QuantityScan), then resolve its value; the surface stays beside
+the value. Traps (rules/traps.toml) and date spans block quantities that are names, ordinals,
+slogans or furniture rather than reported figures.
 """
 
 from __future__ import annotations

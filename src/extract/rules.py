@@ -151,8 +151,7 @@ class RuleSet:
     fingerprint: str
     fragments: dict[str, str]
     units: dict[str, UnitRule]            # by surface
-    quantity: regex.Pattern               # one match = one quantity candidate
-    quantity_scan: QuantityScan           # the same, in two parts, as find_quantities runs it
+    quantity_scan: QuantityScan           # the quantity pattern, in two parts, as scanned
     hedge_prefix: dict[str, str]          # word -> qualifier
     hedge_inner: dict[str, str]
     hedge_suffix: dict[str, str]
@@ -167,6 +166,12 @@ class RuleSet:
     lexicon: tuple[tuple[str, int | None, str | None], ...]
     dictionary_min_freq: int
     extra: dict[str, Any] = field(default_factory=dict)  # metrics/dates/documents rule data
+
+    @functools.cached_property
+    def quantity(self) -> regex.Pattern:
+        """The whole quantity pattern (lead + core): one match = one quantity candidate. The
+        pipeline scans with ``quantity_scan``; this is compiled on first use only (tests)."""
+        return compile_pattern(self.quantity_scan.full, f"{self.directory / 'quantity.toml'}")
 
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:
@@ -248,6 +253,7 @@ class QuantityScan:
     lead: regex.Pattern
     lead_last: frozenset[str]
     lead_max: int
+    full: str                 # the source of lead + core (RuleSet.quantity compiles it)
 
 
 _LEAD = r"(?P<pre>{pre})?\s*(?P<cur>{currency})?\s*"
@@ -257,8 +263,7 @@ WHITESPACE = frozenset("\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2
 
 
 def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dict, inner: dict,
-                      post: dict, currency: dict[str, str], where: str
-                      ) -> tuple[regex.Pattern, QuantityScan]:
+                      post: dict, currency: dict[str, str], where: str) -> QuantityScan:
     unit_alts = []
     for surface in sorted(units, key=lambda s: (-len(s), s)):
         u = units[surface]
@@ -285,13 +290,13 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
                        .replace("{currency}", alternation(list(currency)) or "(?!)")
                        .replace("{units}", "|".join(unit_alts)), frag, where)
 
-    scan = QuantityScan(
+    return QuantityScan(
         core=compile_pattern(fill(core), where),
         lead=compile_pattern(fill(_LEAD), where),
         lead_last=frozenset(w[-1] for w in (*pre, *currency)) | WHITESPACE,
         lead_max=max(map(len, pre), default=0) + max(map(len, currency), default=0) + 2,
+        full=fill(_LEAD + core),
     )
-    return compile_pattern(fill(_LEAD + core), where), scan
 
 
 def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str],
@@ -339,8 +344,8 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     pre = _hedge_map(qfile.hedges.get("prefix", HedgeLists()))
     inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
     post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
-    quantity, quantity_scan = _quantity_pattern(frag, units, pre, inner, post, qfile.currency,
-                                                str(d / "quantity.toml"))
+    quantity_scan = _quantity_pattern(frag, units, pre, inner, post, qfile.currency,
+                                      str(d / "quantity.toml"))
     change_before, change_words = _change_pattern(cfile, inner, str(d / "changes.toml"))
 
     fold = fold_table(_read_char_map(d / "tradsimp.tsv"))
@@ -372,7 +377,6 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         fingerprint=fingerprint(d),
         fragments=frag,
         units=units,
-        quantity=quantity,
         quantity_scan=quantity_scan,
         hedge_prefix=pre,
         hedge_inner=inner,
