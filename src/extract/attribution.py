@@ -187,12 +187,14 @@ def _tag(tagger: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
 def _clean_context(text: str) -> str:
     """Drop bracketed asides and quoted names that are not a short word; keep short quoted
     words without their marks (安装注册“国家反诈中心”APP -> 安装注册国家反诈中心APP)."""
-    def keep_short_word(m: regex.Match) -> str:
-        inner = next(g for g in m.groups() if g is not None)
-        return inner if len(inner) <= 8 and _HAN_WORD.fullmatch(inner) else ""
     if _CONTEXT_OPENERS.isdisjoint(text):
         return text                         # nothing bracketed or quoted (most contexts)
-    return _QUOTED.sub(keep_short_word, _ASIDE.sub("", text))
+    return _QUOTED.sub(_keep_short_word, _ASIDE.sub("", text))
+
+
+def _keep_short_word(m: regex.Match) -> str:
+    inner = next(g for g in m.groups() if g is not None)
+    return inner if len(inner) <= 8 and _HAN_WORD.fullmatch(inner) else ""
 
 
 def _join(toks: list[Tok]) -> str:
