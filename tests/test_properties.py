@@ -358,3 +358,33 @@ def test_first_lines_are_the_first_nonblank_lines(text, count):
     from extract.documents import _first_lines
 
     assert _first_lines(text, count) == [ln for ln in text.splitlines() if ln.strip()][:count]
+
+
+# --- anchored scans (rules.anchored_finditer: a trap's `starts`) -----------------------------
+
+# (pattern, start words): every match of the pattern begins with one of the words; the words
+# overlap each other (ab/b, 电话/举报电话) and the patterns have lookbehinds, so a scan that
+# missed a start position or got the order of tries wrong would show.
+_ANCHORED = [
+    (r"(?:ab|b)c?\d*", ["ab", "b"]),
+    (r"(?<!a)(?:b|bc)\d+", ["b", "bc"]),
+    (r"(?:举报电话|电话)[：:\s]*[\d\-]{3,}", ["举报电话", "电话"]),
+    (r"(?:雷霆|霆)\s?\d+号?", ["雷霆", "霆"]),
+    # a miss at the longer word, a match at the shorter one inside it
+    (r"ab\d|bc", ["ab", "b"]),
+    (r"举报电话\d+|电话[：:]\d+", ["举报电话", "电话"]),
+]
+
+
+@SETTINGS
+@given(st.sampled_from(_ANCHORED),
+       st.lists(st.sampled_from(["a", "b", "c", "ab", "bc", "1", "12", "-", "：", " ", "举报", "电话",
+                                 "雷", "霆", "号", "x", "\n"]), max_size=30).map("".join))
+def test_anchored_scan_finds_what_finditer_finds(case, text):
+    from extract.rules import anchored_finditer, words_pattern
+
+    source, words = case
+    pattern = regex.compile(source, regex.V0)
+    plain = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+    fast = [m.span() for m in anchored_finditer(pattern, words_pattern(words), text)]
+    assert fast == plain

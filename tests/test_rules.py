@@ -60,7 +60,7 @@ def _trap(trap_id: str):
 def test_trap_example_blocks_its_match(trap_id, text):
     trap = _trap(trap_id)
     norm = normalize(text, RULES.fold)
-    matches = [m.span() for m in trap.pattern.finditer(norm.clean) if m.end() > m.start()]
+    matches = [m.span() for m in trap.finditer(norm.clean)]
     assert matches, f"{trap_id}: the example {text!r} does not match the trap's own pattern"
     raw_spans = [norm.raw_span(s, e) for s, e in matches]
     metrics = extract.extract_text(text, rules=RULES).metrics
@@ -115,10 +115,15 @@ def test_metric_lookup_is_the_first_matching_rule_in_file_order():
                         (label, unit, kind, change)
 
 
+def _dev_and_rule_texts() -> list[str]:
+    """The dev articles and every trap example and counter-example."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(LOCAL_RAW.glob("*.txt"))]
+    return texts + [ex for t in TRAPS for ex in (*t.examples, *t.counter_examples)]
+
+
 def _texts_for_needs():
     """The dev articles, every rule example, and a few made-up pages around the needed words."""
-    texts = [p.read_text(encoding="utf-8") for p in sorted(LOCAL_RAW.glob("*.txt"))]
-    texts += [ex for t in TRAPS for ex in (*t.examples, *t.counter_examples)]
+    texts = _dev_and_rule_texts()
     for t in TRAPS:
         for w in t.needs:
             texts += [f"见{w}", f"{w}2025", f"www{w}.cn/5人", f"a{w}b@c.d", f"{w}：12345次"]
@@ -131,8 +136,32 @@ def test_a_trap_with_needs_skips_only_texts_it_cannot_match(trap_id):
     trap = _trap(trap_id)
     for text in _texts_for_needs():
         clean = normalize(text, RULES.fold).clean
-        if trap.pattern.search(clean):
+        if any(True for _ in trap.plain_finditer(clean)):
             assert trap.may_match(clean), (trap_id, text)
+
+
+def _texts_for_starts():
+    """The dev articles, every rule example, and made-up texts that put each start word next
+    to numbers, punctuation and other start words (so scans run into near misses)."""
+    texts = _dev_and_rule_texts()
+    words = [w for t in TRAPS for w in t.starts]
+    tails = ["", "：0373-1234567", " 12345", "7号", "-2024", "2021行动", "“雷霆 8号”", "备123号-1",
+             "：B2-2009", "：2025-01-16 08:30", "(128)", "次数：99次"]
+    for i, w in enumerate(words):
+        nxt = words[(i * 7 + 3) % len(words)]
+        for tail in tails:
+            texts.append(f"{w}{tail}{nxt}{w}{w[:1]}{tail[::-1]}")
+            texts.append(f"共{w}{w}{tail}。{nxt[1:]}{tail}")
+    return texts
+
+
+@pytest.mark.parametrize("trap_id", [t.id for t in TRAPS if t.starts])
+def test_a_trap_with_starts_finds_what_a_plain_scan_finds(trap_id):
+    """starts only changes where the patterns are tried: the same matches, in the same order."""
+    trap = _trap(trap_id)
+    for clean in (normalize(text, RULES.fold).clean for text in _texts_for_starts()):
+        plain = [(m.start(), m.end()) for m in trap.plain_finditer(clean)]
+        assert [(m.start(), m.end()) for m in trap.finditer(clean)] == plain, (trap_id, clean)
 
 
 def test_every_metric_rule_has_examples_both_ways():
@@ -218,6 +247,15 @@ BROKEN = [
                  id="traps-needs-misses-an-example"),
     pytest.param("traps.toml", _set('id = "trap.url"', "needs", '["http", ""]'),
                  ["traps.toml", "trap.url", "needs"], id="traps-empty-need"),
+    pytest.param("traps.toml", _set('id = "trap.licence"', "starts", '["ICP", "公网安备"]'),
+                 ["traps.toml", "trap.licence", "starts", "B2-20090001"],
+                 id="traps-starts-misses-an-example"),
+    pytest.param("traps.toml", _set('id = "trap.ordinal"', "pattern", "'{starts}\\d'"),
+                 ["traps.toml", "trap.ordinal", "starts"], id="traps-starts-placeholder-alone"),
+    pytest.param("traps.toml", _set('id = "trap.ordinal"', "pattern", "[]"),
+                 ["traps.toml", "trap.ordinal", "pattern"], id="traps-empty-pattern-list"),
+    pytest.param("traps.toml", _set('id = "trap.ordinal"', "pattern", "['第\\d', '第(']"),
+                 ["traps.toml", "trap.ordinal", "regex"], id="traps-bad-regex-in-list"),
 ]
 
 

@@ -50,17 +50,11 @@ def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
     """Every trap and furniture-region match in the clean text, sorted by start."""
     out: list[Blocked] = []
     for trap in rules.traps:
-        if not trap.may_match(clean):
-            continue
-        for m in trap.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
-            s, e = m.span()
-            if e > s:
-                out.append(Blocked(s, e, trap.id))
+        for m in trap.finditer(clean):
+            out.append(Blocked(m.start(), m.end(), trap.id))
     n = len(clean)
     for region in rules.regions:
-        if not region.may_match(clean):
-            continue
-        for m in region.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
+        for m in region.finditer(clean):
             if n and m.start() / n >= region.min_position:
                 out.append(Blocked(m.start(), n, region.id))
                 break
