@@ -250,3 +250,32 @@ def test_a_rule_with_needs_skips_only_texts_it_cannot_match(rule, rules):
         clean = normalize(text, rules.fold).clean
         if rule.pattern.search(clean):
             assert rule.may_match(clean), (rule.id, text)
+
+
+_STARTED = [r for r in default_rules().extra["dates"].rules if r.starts]
+
+
+def _spans(matches) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in matches]
+
+
+@pytest.mark.parametrize("rule", _STARTED, ids=lambda r: r.id)
+def test_a_rule_with_starts_finds_what_a_plain_scan_finds(rule, rules):
+    """starts only changes where the pattern is tried: the same matches on the dev articles,
+    every date example and texts that put the start words before dates, colons and each other."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "data" / "raw").glob("*.txt"))]
+    texts += [ex for r in rules.extra["dates"].rules for ex in (*r.examples, *r.counter_examples)]
+    for w in rule.starts:
+        texts += [f"{w}：2024-12-30", f"{w}{w}时间:2025年1月3日", f"发布{w}日期： 2023.11.05 10:20",
+                  f"5月18日{w}19时许{w[::-1]}", f"{w[:1]}{w}：二〇二一年三月五日"]
+    for text in texts:
+        clean = normalize(text, rules.fold).clean
+        assert _spans(rule.finditer(clean)) == _spans(rule.plain_finditer(clean)), (rule.id, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_PIECES + ["发布", "时间", "日期", "：", ":", "当日", "次日", "翌", "更新"]),
+                max_size=30).map("".join))
+def test_rules_with_starts_find_what_a_plain_scan_finds_on_generated_text(text):
+    for rule in _STARTED:
+        assert _spans(rule.finditer(text)) == _spans(rule.plain_finditer(text)), rule.id

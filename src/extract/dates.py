@@ -30,7 +30,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .numbers import parse_chinese
-from .rules import NeedsWords, Word
+from .rules import Scanned, Word
 
 GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
 # Named groups a rule pattern may use, and what a granularity needs at least one of.
@@ -89,6 +89,10 @@ class DateRuleSpec(_Strict):
     # strings of which a text must hold one for the rule to match there (in the match or in its
     # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
     needs: list[Word] = []
+    # strings where every match attempt that succeeds begins (the pattern's first word; with \K
+    # the reported match may start later): the pattern is tried only there. "{table}" stands
+    # for the words of a word table, e.g. "{anaphoric_day}". See traps.toml and rules.Scanned.
+    starts: list[Word] = []
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []
 
@@ -123,8 +127,8 @@ class DatesFile(_Strict):
 
 # --- the compiled rules --------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class DateRule(NeedsWords):
+@dataclass(frozen=True, eq=False)
+class DateRule(Scanned):
     """One compiled rule: its id, pattern, what it yields, and the examples its tests run."""
 
     id: str
@@ -135,6 +139,11 @@ class DateRule(NeedsWords):
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     needs: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
+
+    @property
+    def patterns(self) -> tuple[regex.Pattern, ...]:
+        return (self.pattern,)
 
 
 @dataclass(frozen=True)
@@ -178,15 +187,20 @@ def _read(path: Path) -> DatesFile:
     return _validate(DatesFile, _read_toml(path), path)
 
 
-def _word_fragments(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, str]:
-    """One fragment per word table, so patterns can say {season} instead of repeating the words."""
-    from .rules import alternation
-
+def _word_tables(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, list[str]]:
+    """The words of each word table, by the name patterns and starts use for it."""
     tables = {"relative_year": spec.relative_year, "half": spec.half, "season": spec.season,
               "year_part": spec.year_part, "month_part": spec.month_part,
               "anaphoric_day": spec.anaphoric_day, "holiday": holidays}
+    return {name: list(words) for name, words in tables.items()}
+
+
+def _word_fragments(tables: dict[str, list[str]]) -> dict[str, str]:
+    """One fragment per word table, so patterns can say {season} instead of repeating the words."""
+    from .rules import alternation
+
     # An empty table must never match, rather than match the empty string.
-    return {name: alternation(list(words)) if words else r"(?!)" for name, words in tables.items()}
+    return {name: alternation(words) if words else r"(?!)" for name, words in tables.items()}
 
 
 def _holidays(spec: DatesFile, path: Path) -> dict[str, Holiday]:
@@ -220,9 +234,26 @@ def _fragments(spec: DatesFile, base: dict[str, str], path: Path) -> dict[str, s
     return frag
 
 
-def _compile_rule(r: DateRuleSpec, frag: dict[str, str], path: Path) -> DateRule:
+def _starts(r: DateRuleSpec, tables: dict[str, list[str]], where: str) -> tuple[str, ...]:
+    """A rule's start words, "{table}" entries replaced by the words of that table."""
+    from .rules import RuleError
+
+    out: list[str] = []
+    for w in r.starts:
+        if w.startswith("{") and w.endswith("}"):
+            if w[1:-1] not in tables:
+                raise RuleError(f"{where}: starts names an unknown word table {w} "
+                                f"(known: {', '.join(sorted(tables))})")
+            out += tables[w[1:-1]]
+        else:
+            out.append(w)
+    return tuple(out)
+
+
+def _compile_rule(r: DateRuleSpec, frag: dict[str, str], tables: dict[str, list[str]],
+                  path: Path) -> DateRule:
     """Compose and compile one rule, and check its groups can give its granularity."""
-    from .rules import RuleError, compile_pattern, compose
+    from .rules import RuleError, check_shortcuts, compile_pattern, compose
 
     where = f"{path}: rule {r.id!r}"
     pattern = compile_pattern(compose(r.pattern, frag, where), where)
@@ -236,12 +267,10 @@ def _compile_rule(r: DateRuleSpec, frag: dict[str, str], path: Path) -> DateRule
                         f"{sorted(_GRANULARITY_GROUPS[r.granularity])}")
     if pattern.fullmatch(""):
         raise RuleError(f"{where}: pattern matches the empty string")
-    for example in r.examples if r.needs else ():
-        if pattern.search(example) and not any(w in example for w in r.needs):
-            raise RuleError(f"{where}: example {example!r} matches but holds none of "
-                            f"needs = {r.needs}")
-    return DateRule(r.id, r.why, pattern, r.granularity, r.mark, tuple(r.examples),
-                    tuple(r.counter_examples), tuple(r.needs))
+    rule = DateRule(r.id, r.why, pattern, r.granularity, r.mark, tuple(r.examples),
+                    tuple(r.counter_examples), tuple(r.needs), _starts(r, tables, where))
+    check_shortcuts(rule, list(r.examples), where)
+    return rule
 
 
 def load_date_rules(directory: Path, fragments: dict[str, str]) -> DateRules:
@@ -259,9 +288,10 @@ def load_date_rules(directory: Path, fragments: dict[str, str]) -> DateRules:
     if dup:
         raise RuleError(f"{path}: duplicate rule ids: {', '.join(dup)}")
     holidays = _holidays(spec, path)
-    frag = _fragments(spec, {**fragments, **_word_fragments(spec, holidays)}, path)
+    tables = _word_tables(spec, holidays)
+    frag = _fragments(spec, {**fragments, **_word_fragments(tables)}, path)
     return DateRules(
-        rules=tuple(_compile_rule(r, frag, path) for r in spec.rule),
+        rules=tuple(_compile_rule(r, frag, tables, path) for r in spec.rule),
         relative_year=_frozen(spec.relative_year),
         half=_frozen(spec.half),
         season=_frozen(spec.season),
@@ -425,16 +455,10 @@ _Hit = tuple[int, int, Groups, DateRule, int]
 
 def _matches(clean: str, dr: DateRules) -> list[_Hit]:
     """Every non-empty match of every rule, rule by rule."""
-    from .rules import REGEX_TIMEOUT
-
     out = []
     for rank, rule in enumerate(dr.rules):
-        if not rule.may_match(clean):
-            continue
-        for m in rule.pattern.finditer(clean, timeout=REGEX_TIMEOUT):
-            start, end = m.span()
-            if end > start:
-                out.append((start, end, m.groupdict(), rule, rank))
+        for m in rule.finditer(clean):     # needs, starts; non-empty matches only
+            out.append((m.start(), m.end(), m.groupdict(), rule, rank))
     return out
 
 
