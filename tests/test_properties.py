@@ -388,3 +388,13 @@ def test_anchored_scan_finds_what_finditer_finds(case, text):
     plain = [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
     fast = [m.span() for m in anchored_finditer(pattern, words_pattern(words), text)]
     assert fast == plain
+
+
+def test_an_anchored_scan_is_bounded_by_one_timeout_like_finditer():
+    """The time limit covers the whole scan, not each place tried (as for finditer)."""
+    from extract.rules import anchored_finditer, words_pattern
+
+    pattern = regex.compile(r"ab\d", regex.V0)
+    with pytest.raises(TimeoutError):
+        list(anchored_finditer(pattern, words_pattern(["ab"]), "ab1" * 1000, timeout=0.0))
+    assert len(list(anchored_finditer(pattern, words_pattern(["ab"]), "ab1" * 1000))) == 1000

@@ -256,6 +256,14 @@ BROKEN = [
                  ["traps.toml", "trap.ordinal", "pattern"], id="traps-empty-pattern-list"),
     pytest.param("traps.toml", _set('id = "trap.ordinal"', "pattern", "['第\\d', '第(']"),
                  ["traps.toml", "trap.ordinal", "regex"], id="traps-bad-regex-in-list"),
+    pytest.param("traps.toml", _set('id = "trap.vague"', "pattern", "'(?r){starts}(?:{cn_char}|\\s)*'"),
+                 ["traps.toml", "trap.vague", "(?r)"], id="traps-starts-with-reverse-pattern"),
+    pytest.param("traps.toml", _set('id = "trap.vague"', "pattern", "'(?:{starts})??'"),
+                 ["traps.toml", "trap.vague", "empty string"], id="traps-starts-pattern-matches-empty"),
+    pytest.param("traps.toml", _set('id = "trap.vague"', "pattern", "'{starts}\\K(?:{cn_char}|\\s)*'"),
+                 ["traps.toml", "trap.vague", "\\K"], id="traps-starts-with-keep-out"),
+    pytest.param("traps.toml", _set('id = "trap.vague"', "examples", "[]"),
+                 ["traps.toml", "trap.vague", "examples"], id="traps-starts-without-examples"),
 ]
 
 

@@ -89,9 +89,8 @@ class DateRuleSpec(_Strict):
     # strings of which a text must hold one for the rule to match there (in the match or in its
     # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
     needs: list[Word] = []
-    # strings where every match attempt that succeeds begins (the pattern's first word; with \K
-    # the reported match may start later): the pattern is tried only there. "{table}" stands
-    # for the words of a word table, e.g. "{anaphoric_day}". See traps.toml and rules.Scanned.
+    # words every match begins with: the pattern is tried only where one begins. "{table}"
+    # stands for the words of a word table, e.g. "{anaphoric_day}". See rules.Scanned.
     starts: list[Word] = []
     examples: list[str] = Field(min_length=1)
     counter_examples: list[str] = []

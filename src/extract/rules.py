@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,13 +154,19 @@ def anchored_finditer(pattern: regex.Pattern, starts: re.Pattern, text: str,
     end of the last match (or the start), the next place where a start word begins, try the
     pattern there (lookbehinds still see the text before it), on a miss move one character on.
     Every place the engine could find a match is tried in the same order, so the matches are
-    the same; the text between start words is never looked at by the regex engine."""
+    the same; the text between start words is never looked at by the regex engine. The patterns
+    of a rule with starts run left to right and cannot match the empty string (checked when the
+    rules load), and ``timeout`` bounds the whole scan, as it bounds a finditer."""
     search, match = starts.search, pattern.match
+    deadline = time.monotonic() + timeout
     a = search(text)
     while a is not None:
         i = a.start()
-        m = match(text, i, timeout=timeout)
-        if m is not None and m.end() > i:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("regex timed out")
+        m = match(text, i, timeout=left)
+        if m is not None and m.end() > m.start():
             yield m
             a = search(text, m.end())
         else:
@@ -245,18 +252,32 @@ class RuleSet:
 
 def check_shortcuts(rule: Scanned, texts: list[str], where: str) -> None:
     """A rule's ``needs`` and ``starts`` may only save work: on each of its examples the rule
-    must find with them exactly what its patterns find without them."""
+    must find with them exactly what its patterns find without them. A rule with ``starts``
+    needs examples, and patterns that run left to right, cannot match the empty string and
+    hold no \\K (anchored_finditer tries each place with ``match``, and a match must begin
+    where it was tried)."""
+    if rule.starts:
+        if not texts:
+            raise RuleError(f"{where}: a rule with starts needs examples (they are checked)")
+        for p in rule.patterns:
+            if p.flags & regex.REVERSE:
+                raise RuleError(f"{where}: starts cannot be used with a right-to-left (?r) pattern")
+            if p.search(""):
+                raise RuleError(f"{where}: a pattern of a rule with starts matches the empty string")
+            if "\\K" in p.pattern:
+                raise RuleError(f"{where}: starts cannot be used with \\K (the match would not "
+                                f"begin where the pattern is tried)")
     if not (rule.needs or rule.starts):
         return
     for text in texts:
         plain = [(m.start(), m.end()) for m in rule.plain_finditer(text)]
         fast = [(m.start(), m.end()) for m in rule.finditer(text)]
         if fast != plain:
-            missed = [text[s:e] for s, e in plain if (s, e) not in fast]
             used = ", ".join(f"{k} = {list(v)}" for k, v in
                              (("needs", rule.needs), ("starts", rule.starts)) if v)
-            raise RuleError(f"{where}: in example {text!r} the patterns match {missed or plain} "
-                            f"but a scan with {used} does not find it")
+            raise RuleError(f"{where}: in example {text!r} the patterns find "
+                            f"{[text[s:e] for s, e in plain]} but a scan with {used} finds "
+                            f"{[text[s:e] for s, e in fast]}")
 
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:
