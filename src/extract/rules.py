@@ -127,22 +127,15 @@ class TrapsFile(_Strict):
 
 # --- the compiled rule set -----------------------------------------------------------------
 
-class NeedsWords:
-    """For a compiled rule with ``needs`` (a tuple of strings, empty for none): whether a text
-    can hold a match at all. Traps and date rules share it."""
-
-    needs: tuple[str, ...]
-
-    def may_match(self, text: str) -> bool:
-        """False when ``text`` holds none of the strings the rule needs (so no scan)."""
-        return not self.needs or any(w in text for w in self.needs)
+def _longest_first(words) -> list[str]:
+    return sorted(set(words), key=lambda w: (-len(w), w))
 
 
 def words_pattern(words: tuple[str, ...] | list[str]) -> re.Pattern:
     """The stdlib-re alternation of literal words, longest first. For finding where any of a
     few words occurs, re is about three times faster than the regex module (a literal-prefix
     search in C rather than a character-set test at every position)."""
-    return re.compile("|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w))))
+    return re.compile("|".join(re.escape(w) for w in _longest_first(words)))
 
 
 def anchored_finditer(pattern: regex.Pattern, starts: re.Pattern, text: str,
@@ -173,11 +166,17 @@ def anchored_finditer(pattern: regex.Pattern, starts: re.Pattern, text: str,
             a = search(text, i + 1)
 
 
-class Scanned(NeedsWords):
-    """A compiled rule's patterns and the shortcuts of its scan (``needs``, ``starts``)."""
+class Scanned:
+    """A compiled rule's patterns and the shortcuts of its scan (``needs``, ``starts``, tuples
+    of strings, empty for none). Traps and date rules share it."""
 
     patterns: tuple[regex.Pattern, ...]
+    needs: tuple[str, ...]
     starts: tuple[str, ...]
+
+    def may_match(self, text: str) -> bool:
+        """False when ``text`` holds none of the strings the rule needs (so no scan)."""
+        return not self.needs or any(w in text for w in self.needs)
 
     @functools.cached_property
     def _starts(self) -> re.Pattern | None:
@@ -190,13 +189,11 @@ class Scanned(NeedsWords):
         if not self.may_match(text):
             return
         starts = self._starts
+        if starts is None:
+            yield from self.plain_finditer(text)
+            return
         for p in self.patterns:
-            if starts is None:
-                for m in p.finditer(text, timeout=REGEX_TIMEOUT):
-                    if m.end() > m.start():
-                        yield m
-            else:
-                yield from anchored_finditer(p, starts, text)
+            yield from anchored_finditer(p, starts, text)
 
     def plain_finditer(self, text: str) -> Iterator[regex.Match]:
         """The same matches without shortcuts: every pattern's finditer over the whole text.
@@ -282,7 +279,7 @@ def check_shortcuts(rule: Scanned, texts: list[str], where: str) -> None:
 
 def alternation(words: list[str] | tuple[str, ...]) -> str:
     """Escaped words joined longest first, so 人次 is tried before 人."""
-    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+    return "|".join(regex.escape(w) for w in _longest_first(words))
 
 
 _FRAGMENT_REF = regex.compile(r"\{([a-z_]+)\}")
