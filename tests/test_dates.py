@@ -12,9 +12,11 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.dates import DateFound, find_dates, find_published, load_date_rules
+from extract.date_rules import load as load_date_rules
+from extract.dates import DateFound, find_dates, find_published
 from extract.normalize import normalize
-from extract.rules import RuleError, default_rules
+from extract.rules import RuleError
+from extract.ruleset import default_rules
 
 HERE = Path(__file__).resolve().parent
 CASES = tomllib.loads((HERE / "cases" / "dates.toml").read_text(encoding="utf-8"))
@@ -30,7 +32,7 @@ def rules():
 def _dates(raw: str, rules) -> tuple[str, list[DateFound]]:
     """Normalise like the pipeline does, then find dates in the clean text."""
     clean = normalize(raw, rules.fold).clean
-    return clean, find_dates(clean, rules)
+    return clean, find_dates(clean, rules.dates)
 
 
 def _params(kind: str) -> list:
@@ -71,7 +73,7 @@ def test_published(case, rules):
 # --- every rule's own examples -------------------------------------------------------------
 
 def _rule_examples(kind: str) -> list:
-    dr = default_rules().extra["dates"]
+    dr = default_rules().dates
     return [pytest.param(r.id, text, id=f"{r.id}-{text[:12]}")
             for r in dr.rules for text in getattr(r, kind)]
 
@@ -89,7 +91,7 @@ def test_rule_counter_example(rule_id, text, rules):
 
 
 def test_every_rule_has_examples(rules):
-    assert all(r.examples for r in rules.extra["dates"].rules)
+    assert all(r.examples for r in rules.dates.rules)
 
 
 # --- the rule file is validated ------------------------------------------------------------
@@ -104,8 +106,23 @@ examples = ["2021年"]
 """
 
 
+# the word lists the date code needs (a file without them is refused)
+WORD_LISTS = """
+[[words]]
+id = "date.base_before"
+why = "a base"
+words = ["较"]
+examples = [{ text = "较2023年", expect = { period = 2024 } }]
+[[words]]
+id = "date.base_after"
+why = "a base"
+words = ["相比"]
+examples = [{ text = "2023年相比", expect = { period = 2024 } }]
+"""
+
+
 def _load(tmp_path: Path, text: str):
-    (tmp_path / "dates.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "dates.toml").write_text(text + WORD_LISTS, encoding="utf-8")
     return load_date_rules(tmp_path, {})
 
 
@@ -128,6 +145,7 @@ def test_minimal_file_loads(tmp_path):
     (GOOD_RULE + '[[holiday]]\nname = "x"\nsurfaces = ["节"]\nmonth = 1\nlunar = ["2021-02-12"]\n',
      ["holiday 'x'", "not both"]),
     ("[[rule]\n", ["not valid TOML"]),
+    (GOOD_RULE.replace("[[rule]]", "[[rules]]"), ["rules", "Extra inputs"]),
     (GOOD_RULE.replace('examples = ["2021年"]', 'needs = ["年度"]\nexamples = ["2021年"]'),
      ["date.year", "needs", "2021年"]),
 ])
@@ -165,7 +183,7 @@ def test_dev_gold_dates(rules):
     for doc in sorted({g["doc"] for g in gold if g["type"] == "date"}):
         raw = (DEV / "raw" / doc).read_text(encoding="utf-8")
         norm = normalize(raw, rules.fold)
-        records = [(norm.raw_span(d.start, d.end), d) for d in find_dates(norm.clean, rules)]
+        records = [(norm.raw_span(d.start, d.end), d) for d in find_dates(norm.clean, rules.dates)]
         for g in (g for g in gold if g["doc"] == doc and g["type"] == "date"):
             gs, ge = _gold_span(raw, g)
             hits = [d for (s, e), d in records if s < ge and gs < e]
@@ -188,7 +206,7 @@ DATEISH = "0123456789年月日号度季上下半初底末春夏秋冬节元旦�
 @given(st.text(alphabet=st.sampled_from(DATEISH), max_size=80) | st.text(max_size=80))
 def test_find_dates_is_total_and_well_formed(text):
     rules = default_rules()
-    found = find_dates(text, rules)
+    found = find_dates(text, rules.dates)
     last_end = 0
     for d in found:
         assert 0 <= d.start < d.end <= len(text)
@@ -205,10 +223,10 @@ def test_find_dates_is_total_and_well_formed(text):
 
 # Rules written right to left ((?r), for speed) must find what the same pattern finds left to
 # right: the same spans with the same groups.
-_REVERSED = [r for r in default_rules().extra["dates"].rules if r.pattern.pattern.startswith("(?r)")]
+_REVERSED = [r for r in default_rules().dates.rules if r.pattern.pattern.startswith("(?r)")]
 _WORDS = sorted({w for table in ("relative_year", "half", "season", "year_part", "month_part",
                                  "anaphoric_day", "holidays")
-                 for w in getattr(default_rules().extra["dates"], table)})
+                 for w in getattr(default_rules().dates, table)})
 _DATE_PIECES = _WORDS + list(DATEISH) + ["2021", "2025", "二〇二一", "年度", "过去", "之久", "来自"]
 
 
@@ -239,12 +257,12 @@ def test_right_to_left_rules_match_as_left_to_right_on_generated_text(text):
         assert forward == backward, rule.id
 
 
-@pytest.mark.parametrize("rule", [r for r in default_rules().extra["dates"].rules if r.needs],
+@pytest.mark.parametrize("rule", [r for r in default_rules().dates.rules if r.needs],
                          ids=lambda r: r.id)
 def test_a_rule_with_needs_skips_only_texts_it_cannot_match(rule, rules):
     """needs is a pre-check: a text holding none of the strings has no match of the rule."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "data" / "raw").glob("*.txt"))]
-    texts += [ex for r in rules.extra["dates"].rules for ex in (*r.examples, *r.counter_examples)]
+    texts += [ex for r in rules.dates.rules for ex in (*r.examples, *r.counter_examples)]
     texts += [f"2025年1月3日 {w}：某某" for w in rule.needs] + [f"发布{w}：2024-12-30" for w in rule.needs]
     for text in texts:
         clean = normalize(text, rules.fold).clean
@@ -252,7 +270,7 @@ def test_a_rule_with_needs_skips_only_texts_it_cannot_match(rule, rules):
             assert rule.may_match(clean), (rule.id, text)
 
 
-_STARTED = [r for r in default_rules().extra["dates"].rules if r.starts]
+_STARTED = [r for r in default_rules().dates.rules if r.starts]
 
 
 def _spans(matches) -> list[tuple[int, int]]:
@@ -264,7 +282,7 @@ def test_a_rule_with_starts_finds_what_a_plain_scan_finds(rule, rules):
     """starts only changes where the pattern is tried: the same matches on the dev articles,
     every date example and texts that put the start words before dates, colons and each other."""
     texts = [p.read_text(encoding="utf-8") for p in sorted((HERE.parent / "data" / "raw").glob("*.txt"))]
-    texts += [ex for r in rules.extra["dates"].rules for ex in (*r.examples, *r.counter_examples)]
+    texts += [ex for r in rules.dates.rules for ex in (*r.examples, *r.counter_examples)]
     for w in rule.starts:
         texts += [f"{w}：2024-12-30", f"{w}{w}时间:2025年1月3日", f"发布{w}日期： 2023.11.05 10:20",
                   f"5月18日{w}19时许{w[::-1]}", f"{w[:1]}{w}：二〇二一年三月五日"]

@@ -129,15 +129,15 @@ def test_negative(case):
 # --- the two-part scan finds what the full quantity pattern finds ------------------------------
 
 RULES = extract.default_rules()
-_LEAD_WORDS = sorted({*RULES.hedge_prefix, *RULES.currency})
-_QUANTITY_PIECES = (_LEAD_WORDS + sorted(RULES.hedge_inner) + sorted(RULES.hedge_suffix)
+_LEAD_WORDS = sorted({*RULES.quantity.hedge_prefix, *RULES.quantity.currency})
+_QUANTITY_PIECES = (_LEAD_WORDS + sorted(RULES.quantity.hedge_inner) + sorted(RULES.quantity.hedge_suffix)
                     + ["12", "3.5", "1,234", "百分之", "两", "十", "万", "亿", "余", "数", "几"]
                     + ["元", "人", "起", "%", "个", "人次", "万元", "名", " ", "\n", "，", "过", "近近"])
 
 
 def _full(clean: str):
     out = []
-    for m in RULES.quantity.finditer(clean):
+    for m in RULES.quantity.full.finditer(clean):
         if m.group("unit") or m.group("pct"):
             start = m.start("pre") if m.group("pre") else m.start("num")
             out.append((start, m.end(), m.group("pre"), m.group("cur"), m.group("num", "unit")))
@@ -146,7 +146,7 @@ def _full(clean: str):
 
 def _split(clean: str):
     return [(start, m.end(), pre, cur, m.group("num", "unit"))
-            for m, start, pre, cur in quantity_matches(clean, RULES)]
+            for m, start, pre, cur in quantity_matches(clean, RULES.quantity)]
 
 
 def test_quantity_scan_matches_the_full_pattern_on_the_dev_articles(raw_dir):
@@ -165,6 +165,6 @@ def test_quantity_scan_matches_the_full_pattern(text):
 
 
 def test_whitespace_is_what_the_regex_engine_calls_whitespace():
-    from extract.rules import WHITESPACE
+    from extract.quantity_rules import WHITESPACE
 
     assert WHITESPACE == {chr(c) for c in range(0x110000) if regex.match(r"\s", chr(c))}

@@ -35,13 +35,13 @@ def _params(items):
     return out
 
 
-TRAPS = RULES.traps + RULES.regions
+TRAPS = RULES.traps.all
 TRAP_EXAMPLES = _params([(t.id, ex) for t in TRAPS for ex in t.examples])
 TRAP_COUNTERS = _params([(t.id, ex) for t in TRAPS for ex in t.counter_examples])
-METRIC_RULES = RULES.extra["metrics"].metrics
+METRIC_RULES = RULES.metrics.metrics
 METRIC_EXAMPLES = _params([(m.id, ex) for m in METRIC_RULES for ex in m.examples])
 METRIC_COUNTERS = _params([(m.id, ex) for m in METRIC_RULES for ex in m.counter_examples])
-DOC_RULES = RULES.extra["documents"]
+DOC_RULES = RULES.documents
 DOC_EXAMPLES = _params([(r.id, ex) for r in (*DOC_RULES.config.org, *DOC_RULES.config.report_year)
                         for ex in r.examples])
 
@@ -100,7 +100,7 @@ def test_metric_counter_example_does_not_get_its_id(metric_id, text):
 def test_metric_lookup_is_the_first_matching_rule_in_file_order():
     """metric_for (rules pre-sorted by unit, kind and change) gives what a scan of every rule
     in file order gives, for every example label, unit, kind and change."""
-    ar = RULES.extra["metrics"]
+    ar = RULES.metrics
     labels = {w for m in METRIC_RULES for w in (*m.verbs, *m.objects, *m.examples)}
     labels |= {v + o for m in METRIC_RULES for v in m.verbs for o in m.objects}
     units = {u for m in METRIC_RULES for u in m.units} | {None, "%", "人", "元"}
@@ -288,10 +288,11 @@ def test_missing_rules_file_and_folder(rules_copy, tmp_path):
 
 def test_a_copy_loads_and_the_fingerprint_follows_the_bytes(rules_copy):
     from extract.rules import fingerprint
+    from extract.ruleset import RULE_FILES
 
     d = rules_copy()
     same = extract.load_rules(d)
-    assert same.fingerprint == fingerprint(RULES_DIR), "a byte-identical copy, the same print"
+    assert same.fingerprint == fingerprint(RULES_DIR, RULE_FILES), "a byte-identical copy, the same print"
     assert same.directory == d
     changed = extract.load_rules(rules_copy("lexicon.txt", lambda t: t + "\n测试词 10 n\n"))
     assert changed.fingerprint != same.fingerprint

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import extract
-from extract.rules import RuleSet
+from extract.lexicon import SegmentRules
+from extract.ruleset import RuleSet
 from extract.segment import Segmenter, Tagger, as_tagger, load_segmenter, make_tokenizer
 
 from conftest import dev_raw_dir
@@ -32,7 +33,7 @@ def reference():
     """jieba's own Tokenizer with the lexicon added, as the pipeline used to build it."""
     tk = jieba.Tokenizer()
     tk.initialize()
-    for word, freq, tag in RULES.lexicon:
+    for word, freq, tag in RULES.segment.lexicon:
         tk.add_word(word, freq, tag)
     return tk
 
@@ -91,7 +92,7 @@ def private_temp(tmp_path, monkeypatch):
 def _small_rules(lexicon, min_freq: int = 1) -> RuleSet:
     import dataclasses
 
-    return dataclasses.replace(RULES, lexicon=tuple(lexicon), dictionary_min_freq=min_freq)
+    return dataclasses.replace(RULES, segment=SegmentRules(tuple(lexicon), min_freq))
 
 
 SMALL_DICT = """\

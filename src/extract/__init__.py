@@ -15,7 +15,8 @@ from pathlib import Path
 from .load import decode, load_file
 from .pipeline import Result, extract_document
 from .records import DateMention, Document, Metric, Reject
-from .rules import RuleError, RuleSet, default_rules, load_rules
+from .rules import RuleError
+from .ruleset import RuleSet, default_rules, load_rules
 from .runner import RunSummary, run
 from .tables import read, read_metadata
 

@@ -92,7 +92,7 @@ def cmd_run(args) -> int:
 
 def cmd_show(args) -> int:
     from . import extract_file
-    from .rules import default_rules
+    from .ruleset import default_rules
     from .view import format_result
 
     res = extract_file(args.file, rules=default_rules(args.rules))
@@ -112,11 +112,12 @@ def cmd_eval(args) -> int:
 
 
 def cmd_rules_check(args) -> int:
-    from .rules import load_rules
+    from .ruleset import load_rules
 
     rules = load_rules(args.rules)
     print(f"rules OK: {rules.directory} (fingerprint {rules.fingerprint}); "
-          f"{len(rules.units)} units, {len(rules.traps)} traps")
+          f"{len(rules.quantity.units)} units, {len(rules.traps.all)} traps, "
+          f"{len(rules.dates.rules)} date rules, {len(rules.metrics.metrics)} canonical metrics")
     return 0
 
 

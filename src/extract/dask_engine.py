@@ -163,7 +163,7 @@ def process_partition(index: int, items: list[tuple[str, str]], fs_in, fs_out, o
                       meta: dict[bytes, bytes], width: int) -> dict:
     """One partition on a worker: every file through ``runner.process_file``, then one Parquet
     file per table. Returns the partition's counts and error rows (small, for the summary)."""
-    from .rules import default_rules
+    from .ruleset import default_rules
 
     rules = default_rules(rules_dir)  # cached per worker process: loaded once, not per task
     if rules.fingerprint != fingerprint:
@@ -260,7 +260,7 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
     _require()
     from distributed import Client, as_completed
 
-    from .rules import default_rules
+    from .ruleset import default_rules
 
     t0 = time.perf_counter()
     shipped_dir = _rules_to_ship(rules, rules_dir)

@@ -11,8 +11,8 @@ is used: no clock, no locale, no "most frequent year" (a report on 2021 written 
 2022). With a base, 今年/去年 get their year, and a date written without a year (3月8日) gets the
 latest year that does not put it after the publication date. Without one they stay null.
 
->>> from extract.rules import default_rules
->>> [(d.year, d.month, d.day, d.granularity) for d in find_dates("2020年11月12日，", default_rules())]
+>>> from extract.ruleset import default_rules
+>>> [(d.year, d.month, d.day, d.granularity) for d in find_dates("2020年11月12日，", default_rules().dates)]
 [(2020, 11, 12, 'day')]
 """
 
@@ -22,30 +22,10 @@ import bisect
 import calendar
 import datetime
 from dataclasses import dataclass, replace
-from pathlib import Path
-from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Mapping
 
-import regex
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from .date_rules import DateRule, DateRules
 from .numbers import parse_chinese
-from .rules import Scanned, Word
-
-GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
-# Named groups a rule pattern may use, and what a granularity needs at least one of.
-KNOWN_GROUPS = frozenset({"year", "rel", "month", "day", "end_year", "end_month", "end_day",
-                          "upto_quarter", "upto_month", "quarter", "end_quarter", "half", "season",
-                          "part", "mpart", "holiday", "aday", "sep"})
-_GRANULARITY_GROUPS = {
-    "year": {"year", "rel"},
-    "half": {"half"},
-    "quarter": {"quarter"},
-    "season": {"season"},
-    "month": {"month"},
-    "day": {"day", "holiday", "aday"},
-    "range": {"end_year", "end_month", "end_day", "upto_quarter", "upto_month", "end_quarter"},
-}
 # How far back (characters, same line) 当日/次日 may look for the date they refer to.
 _ANAPHOR_REACH = 200
 _ANAPHORIC = "anaphoric"  # the detail of 当日/次日 before and after they are resolved
@@ -72,233 +52,10 @@ class DateFound:
     end_day: int | None = None
     detail: str | None = None
     mark: str | None = None
-
-
-# --- the rule file's schema ----------------------------------------------------------------
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DateRuleSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_.]*$")
-    why: str = Field(min_length=1)
-    granularity: Literal[GRANULARITIES]  # type: ignore[valid-type]
-    pattern: str = Field(min_length=1)
-    mark: Literal["stamp", "dateline"] | None = None
-    # strings of which a text must hold one for the rule to match there (in the match or in its
-    # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
-    needs: list[Word] = []
-    # words every match begins with: the pattern is tried only where one begins. "{table}"
-    # stands for the words of a word table, e.g. "{anaphoric_day}". See rules.Scanned.
-    starts: list[Word] = []
-    examples: list[str] = Field(min_length=1)
-    counter_examples: list[str] = []
-
-
-class HolidaySpec(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    surfaces: list[str] = Field(min_length=1)
-    month: int | None = Field(None, ge=1, le=12)
-    day: int | None = Field(None, ge=1, le=31)
-    lunar: list[datetime.date] = []
-
-    @field_validator("lunar")
-    @classmethod
-    def _one_per_year(cls, dates: list[datetime.date]) -> list[datetime.date]:
-        years = [d.year for d in dates]
-        if len(set(years)) != len(years):
-            raise ValueError("lunar lists a year twice")
-        return dates
-
-
-class DatesFile(_Strict):
-    fragments: dict[str, str] = {}
-    relative_year: dict[str, int] = {}
-    half: dict[str, Literal["H1", "H2"]] = {}
-    season: dict[str, Literal["spring", "summer", "autumn", "winter"]] = {}
-    year_part: dict[str, str] = {}
-    month_part: dict[str, str] = {}
-    anaphoric_day: dict[str, int] = {}
-    holiday: list[HolidaySpec] = []
-    rule: list[DateRuleSpec] = Field(min_length=1)
-
-
-# --- the compiled rules --------------------------------------------------------------------
-
-@dataclass(frozen=True, eq=False)
-class DateRule(Scanned):
-    """One compiled rule: its id, pattern, what it yields, and the examples its tests run."""
-
-    id: str
-    why: str
-    pattern: regex.Pattern
-    granularity: str
-    mark: str | None
-    examples: tuple[str, ...]
-    counter_examples: tuple[str, ...]
-    needs: tuple[str, ...] = ()
-    starts: tuple[str, ...] = ()
-
-    @property
-    def patterns(self) -> tuple[regex.Pattern, ...]:
-        return (self.pattern,)
-
-
-@dataclass(frozen=True)
-class Holiday:
-    name: str
-    month: int | None
-    day: int | None
-    lunar: Mapping[int, datetime.date]
-
-    def date_in(self, year: int | None) -> tuple[int | None, int | None]:
-        """(month, day) of the holiday in ``year``; lunar ones need the year and a table entry."""
-        if not self.lunar:
-            return self.month, self.day
-        d = self.lunar.get(year) if year is not None else None
-        return (d.month, d.day) if d else (None, None)
-
-
-@dataclass(frozen=True)
-class DateRules:
-    """Everything find_dates needs: compiled rules in priority order and the word tables."""
-
-    rules: tuple[DateRule, ...]
-    relative_year: Mapping[str, int]
-    half: Mapping[str, str]
-    season: Mapping[str, str]
-    year_part: Mapping[str, str]
-    month_part: Mapping[str, str]
-    anaphoric_day: Mapping[str, int]
-    holidays: Mapping[str, Holiday]  # by surface
-
-
-def _frozen(d: dict) -> Mapping:
-    """A read-only copy: DateRules is shared by every call and must not change under them."""
-    return MappingProxyType(dict(d))
-
-
-def _read(path: Path) -> DatesFile:
-    """Parse and schema-check dates.toml; errors name the file, the rule id and the field."""
-    from .rules import _read_toml, _validate
-
-    return _validate(DatesFile, _read_toml(path), path)
-
-
-def _word_tables(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, list[str]]:
-    """The words of each word table, by the name patterns and starts use for it."""
-    tables = {"relative_year": spec.relative_year, "half": spec.half, "season": spec.season,
-              "year_part": spec.year_part, "month_part": spec.month_part,
-              "anaphoric_day": spec.anaphoric_day, "holiday": holidays}
-    return {name: list(words) for name, words in tables.items()}
-
-
-def _word_fragments(tables: dict[str, list[str]]) -> dict[str, str]:
-    """One fragment per word table, so patterns can say {season} instead of repeating the words."""
-    from .rules import alternation
-
-    # An empty table must never match, rather than match the empty string.
-    return {name: alternation(words) if words else r"(?!)" for name, words in tables.items()}
-
-
-def _holidays(spec: DatesFile, path: Path) -> dict[str, Holiday]:
-    from .rules import RuleError
-
-    out: dict[str, Holiday] = {}
-    for h in spec.holiday:
-        if h.lunar and (h.month or h.day):
-            raise RuleError(f"{path}: holiday {h.name!r}: give month/day or lunar, not both")
-        if h.day is not None and h.month is None:
-            raise RuleError(f"{path}: holiday {h.name!r}: a day needs a month")
-        hol = Holiday(h.name, h.month, h.day, _frozen({d.year: d for d in h.lunar}))
-        for surface in h.surfaces:
-            if surface in out:
-                raise RuleError(f"{path}: holiday {h.name!r}: surface {surface!r} listed twice")
-            out[surface] = hol
-    return out
-
-
-def _fragments(spec: DatesFile, base: dict[str, str], path: Path) -> dict[str, str]:
-    """quantity.toml fragments + word-table fragments + [fragments], each composed in order."""
-    from .rules import RuleError, compile_pattern, compose
-
-    frag = dict(base)
-    for name, value in spec.fragments.items():
-        where = f"{path}: fragment {name!r}"
-        if name in frag:
-            raise RuleError(f"{where}: already defined (quantity.toml or a word table)")
-        frag[name] = compose(value, frag, where)
-        compile_pattern(frag[name], where)
-    return frag
-
-
-def _starts(r: DateRuleSpec, tables: dict[str, list[str]], where: str) -> tuple[str, ...]:
-    """A rule's start words, "{table}" entries replaced by the words of that table."""
-    from .rules import RuleError
-
-    out: list[str] = []
-    for w in r.starts:
-        if w.startswith("{") and w.endswith("}"):
-            if w[1:-1] not in tables:
-                raise RuleError(f"{where}: starts names an unknown word table {w} "
-                                f"(known: {', '.join(sorted(tables))})")
-            out += tables[w[1:-1]]
-        else:
-            out.append(w)
-    return tuple(out)
-
-
-def _compile_rule(r: DateRuleSpec, frag: dict[str, str], tables: dict[str, list[str]],
-                  path: Path) -> DateRule:
-    """Compose and compile one rule, and check its groups can give its granularity."""
-    from .rules import RuleError, check_shortcuts, compile_pattern, compose
-
-    where = f"{path}: rule {r.id!r}"
-    pattern = compile_pattern(compose(r.pattern, frag, where), where)
-    groups = set(pattern.groupindex)
-    unknown = groups - KNOWN_GROUPS
-    if unknown:
-        raise RuleError(f"{where}: unknown named groups {sorted(unknown)} "
-                        f"(known: {', '.join(sorted(KNOWN_GROUPS))})")
-    if not groups & _GRANULARITY_GROUPS[r.granularity]:
-        raise RuleError(f"{where}: granularity {r.granularity!r} needs one of the groups "
-                        f"{sorted(_GRANULARITY_GROUPS[r.granularity])}")
-    if pattern.fullmatch(""):
-        raise RuleError(f"{where}: pattern matches the empty string")
-    rule = DateRule(r.id, r.why, pattern, r.granularity, r.mark, tuple(r.examples),
-                    tuple(r.counter_examples), tuple(r.needs), _starts(r, tables, where))
-    check_shortcuts(rule, list(r.examples), where)
-    return rule
-
-
-def load_date_rules(directory: Path, fragments: dict[str, str]) -> DateRules:
-    """Read, validate and compile ``directory/dates.toml``.
-
-    ``fragments`` are quantity.toml's named regex pieces. A malformed file raises RuleError naming
-    the file, the rule and the problem.
-    """
-    from .rules import RuleError
-
-    path = Path(directory) / "dates.toml"
-    spec = _read(path)
-    ids = [r.id for r in spec.rule]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise RuleError(f"{path}: duplicate rule ids: {', '.join(dup)}")
-    holidays = _holidays(spec, path)
-    tables = _word_tables(spec, holidays)
-    frag = _fragments(spec, {**fragments, **_word_fragments(tables)}, path)
-    return DateRules(
-        rules=tuple(_compile_rule(r, frag, tables, path) for r in spec.rule),
-        relative_year=_frozen(spec.relative_year),
-        half=_frozen(spec.half),
-        season=_frozen(spec.season),
-        year_part=_frozen(spec.year_part),
-        month_part=_frozen(spec.month_part),
-        anaphoric_day=_frozen(spec.anaphoric_day),
-        holidays=_frozen(holidays),
-    )
+    # the base of a comparison (较2023年下降12.5%, 与2022年相比), not the period of what follows
+    base: bool = False
+    # a relative year word it begins with (去年同期 -> -1), resolved or not
+    relative: int | None = None
 
 
 # --- resolving one match -------------------------------------------------------------------
@@ -523,19 +280,18 @@ def _resolve_anaphors(found: list[DateFound], clean: str, dr: DateRules) -> list
     return out
 
 
-def find_dates(clean: str, rules) -> list[DateFound]:
+def find_dates(clean: str, dr: DateRules) -> list[DateFound]:
     """Every date expression in ``clean`` (the normalised text), sorted, non-overlapping.
 
     Two passes: the first finds the article's own date (a stamp or dated dateline, see
     :func:`find_published`); the second resolves relative and yearless dates against it.
     """
-    dr: DateRules = rules.extra["dates"]
     hits = _matches(clean, dr)  # the text is scanned once; only the resolving depends on the base
     found = _longest_first(_candidates(hits, dr, None))
     base = _Base.parse(find_published(clean, found))
     if base is not None:
         found = _longest_first(_candidates(hits, dr, base))
-    return _resolve_anaphors(found, clean, dr)
+    return _mark_bases(_resolve_anaphors(found, clean, dr), clean, dr)
 
 
 def _iso(d: DateFound) -> str | None:
@@ -560,12 +316,14 @@ def find_published(clean: str, found: list[DateFound]) -> str | None:
     return None
 
 
-_BASE_BEFORE = ("较", "比", "与", "同")
-_BASE_AFTER = ("相比", "相较")   # 去年同期，… is a period; 比去年同期 is a base (较/比 before it)
-
-
-def is_comparison_base(clean: str, d: DateFound) -> bool:
-    """较2023年下降12.5% / 比2019年同期: the year is the base of a comparison, not the period."""
-    before = clean[d.start - 1:d.start] if d.start else ""
-    return before in _BASE_BEFORE or clean.startswith(_BASE_AFTER, d.end)
-
+def _mark_bases(found: list[DateFound], clean: str, dr: DateRules) -> list[DateFound]:
+    """Set ``base`` (较2023年 / 2023年相比: the date is a comparison's base) and ``relative`` (the
+    offset of the relative year word a date begins with: 去年同期 -> -1)."""
+    out = []
+    for d in found:
+        base = (clean.endswith(dr.base_before, 0, d.start)
+                or clean.startswith(dr.base_after, d.end))
+        word = next((w for w in dr.relative_words if clean.startswith(w, d.start)), None)
+        rel = dr.relative_year[word] if word is not None else None
+        out.append(replace(d, base=base, relative=rel) if base or rel is not None else d)
+    return out

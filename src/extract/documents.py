@@ -18,46 +18,63 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import regex
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
-from .normalize import NormText
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OrgRule(_Strict):
-    id: str
-    pattern: str
-    examples: list[str] = []
+from .dates import find_published
+from .normalize import NormText, normalize
+from .rules import (RuleError, RuleId, Strict, Word, WordList, check_unique, compile_pattern,
+                    load_file)
 
 
-class DocumentsFile(_Strict):
-    org: list[OrgRule]
-    report_year: list[OrgRule]
+class PatternRule(Strict):
+    id: RuleId
+    why: Word = "(see the file's comments)"
+    pattern: Word
+    examples: list[str] = Field(min_length=1)
+
+
+class DocumentsFile(Strict):
+    org: list[PatternRule]
+    report_year: list[PatternRule]
+    title: list[PatternRule] = []
+    words: list[WordList] = []
     opening_chars: int = 400
     title_bonus: int = 5
     opening_bonus: int = 2
+
+
+# The entries of documents.toml the code reads, by id.
+NOT_TITLE = "title.not_title"            # page furniture above a headline
+SITE_SUFFIX = "title.site_suffix"        # a web page title's site name: 标题_某某新闻网
+LAST_YEAR = "report_year.last_year"      # 去年: the report is on the year before publication
 
 
 @dataclass(frozen=True)
 class DocumentRules:
     orgs: tuple[tuple[str, regex.Pattern], ...]
     report_years: tuple[tuple[str, regex.Pattern], ...]
+    not_title: regex.Pattern
+    site_suffix: regex.Pattern
+    last_year: tuple[str, ...]
     config: DocumentsFile
 
 
-def load_document_rules(directory: Path) -> DocumentRules:
+def load(directory: Path) -> DocumentRules:
     """Read and validate rules/documents.toml."""
-    from .rules import _read_toml, _validate, compile_pattern
-
     path = directory / "documents.toml"
-    data: DocumentsFile = _validate(DocumentsFile, _read_toml(path), path)
-    orgs = tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}")) for r in data.org)
-    years = tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}"))
-                  for r in data.report_year)
-    return DocumentRules(orgs, years, data)
+    data: DocumentsFile = load_file(DocumentsFile, path)
+    check_unique([r.id for r in (*data.org, *data.report_year, *data.title, *data.words)], path)
+
+    def compiled(rules: list[PatternRule]) -> tuple[tuple[str, regex.Pattern], ...]:
+        return tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}")) for r in rules)
+
+    titles = dict(compiled(data.title))
+    words = {w.id: w for w in data.words}
+    missing = sorted({NOT_TITLE, SITE_SUFFIX} - titles.keys()) + sorted({LAST_YEAR} - words.keys())
+    if missing:
+        raise RuleError(f"{path}: the code needs the entries {', '.join(missing)}")
+    return DocumentRules(compiled(data.org), compiled(data.report_year), titles[NOT_TITLE],
+                         titles[SITE_SUFFIX], words[LAST_YEAR].longest_first(), data)
 
 
 @dataclass(frozen=True)
@@ -69,11 +86,6 @@ class DocFacts:
 
 
 _SENTENCE_PUNCT = regex.compile(r"[，。,；;]")
-# A web page title ends with the site's name: 某县公安局2024年工作成绩单出炉_某某新闻网.
-_SITE_SUFFIX = regex.compile(r"\s*(?:[_|｜]|\s[-–—]\s)\s*[^_|｜]{1,16}$")
-# Page furniture above a title: breadcrumbs, stamps, bylines.
-_NOT_TITLE = regex.compile(r"[>›|]|首页|当前位置|发布时间|来源[：:]|浏览|点击|作者[：:]|编辑[：:]|"
-                           r"^本报讯|^\d{4}[-/.年]\d")
 
 
 def _first_lines(raw: str, count: int) -> list[str]:
@@ -87,21 +99,19 @@ def _first_lines(raw: str, count: int) -> list[str]:
         limit *= 4
 
 
-def find_title(norm: NormText) -> str | None:
+def find_title(norm: NormText, dr: DocumentRules) -> str | None:
     """The first short non-sentence line of the article (lines of the raw text, cleaned)."""
-    from .normalize import normalize
-
     lines = _first_lines(norm.raw, 10)
     for n, line in enumerate(lines):
         if len(line) > 120:          # a paragraph, even with layout spaces: not worth cleaning
             continue
         text = normalize(line).clean.strip()
         if (not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—"))
-                or _NOT_TITLE.search(text)):
+                or dr.not_title.search(text)):
             continue
         if text.startswith("——") and n == 0:
             continue
-        title = _SITE_SUFFIX.sub("", text) or text
+        title = dr.site_suffix.sub("", text) or text
         if n + 1 < len(lines):
             nxt = normalize(lines[n + 1]).clean.strip()
             if nxt.startswith("——") and len(nxt) <= 40:
@@ -173,28 +183,21 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
         m = pat.search(head)
         if m:
             return int(m.group("year"))
-    from .dates import is_comparison_base
-
-    stated = [d for d in found_dates if d.year is not None and not is_comparison_base(clean, d)]
+    stated = [d for d in found_dates if d.year is not None and not d.base]
     years = Counter(d.year for d in stated if getattr(d, "granularity", "") == "year")
     if not years:
         years = Counter(d.year for d in stated)
     if years:
         return max(years.items(), key=lambda kv: (kv[1], kv[0]))[0]
-    if published and "去年" in clean:
+    if published and any(w in clean for w in dr.last_year):
         return int(published[:4]) - 1
     return None
 
 
-def describe(norm: NormText, sents, found_dates, rules) -> DocFacts:
+def describe(norm: NormText, found_dates, dr: DocumentRules) -> DocFacts:
     """Title, org, report year and publication date of one article."""
-    from . import dates
-
-    dr: DocumentRules = rules.extra["documents"]
-    title = find_title(norm)
-    published = None
-    if hasattr(dates, "find_published"):
-        published = dates.find_published(norm.clean, found_dates)
+    title = find_title(norm, dr)
+    published = find_published(norm.clean, found_dates)
     return DocFacts(
         title=title,
         org=find_org(norm.clean, title, dr),

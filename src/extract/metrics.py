@@ -1,22 +1,23 @@
 """Find quantities in clean text and resolve them: value, unit, kind, qualifier, change.
 
 Find the span first (the quantity regex built from rules/quantity.toml and rules/units.toml,
-scanned in two parts: see rules.QuantityScan), then resolve its value; the surface stays beside
-the value. Traps (rules/traps.toml) and date spans block quantities that are names, ordinals,
-slogans or furniture rather than reported figures.
+scanned in two parts: see quantity_rules.QuantityScan), then resolve its value; the surface stays
+beside the value. Traps (rules/traps.toml) and date spans block quantities that are names,
+ordinals, slogans or furniture rather than reported figures; a blocked or filtered candidate is
+kept as a :class:`Dropped` with the id of the rule that dropped it.
 """
 
 from __future__ import annotations
 
-import bisect
-import operator
 from typing import Iterator, NamedTuple
 
 import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
-from .rules import REGEX_TIMEOUT, RuleSet
-from .segment import LIST_JOINER
+from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NOT_A_NUMBER,
+                             RULE_PERCENT_WORD, RULE_UNIT, QuantityRules)
+from .rules import REGEX_TIMEOUT
+from .traps import SpanIndex
 
 _SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
 
@@ -35,63 +36,28 @@ class Quantity(NamedTuple):
     change: str | None
     basis: str | None
     rule: str
+    # where the change phrase before it begins (同比下降 of 同比下降8.2%), None when there is
+    # none or the change is shared with the value before it (同比分别下降6.12%、17.40%)
+    change_start: int | None = None
+    change_verb: str | None = None       # the direction word as written (下降)
+    # where a list joiner (、和 ...) right after the previous quantity ends, None when there is
+    # none: 6.12%、17.40% -> the position of 1 in 17.40%
+    joiner_end: int | None = None
 
 
-class Blocked(NamedTuple):
-    """A clean-text span that no quantity may overlap, and the rule that says so (a tuple:
-    a page holds thousands of these)."""
+class Dropped(NamedTuple):
+    """A quantity candidate that is not emitted, and the id of the trap, date rule or filter
+    that dropped it (offsets into the clean text)."""
 
     start: int
     end: int
     rule: str
 
 
-def trap_spans(clean: str, rules: RuleSet) -> list[Blocked]:
-    """Every trap and furniture-region match in the clean text, sorted by start."""
-    out: list[Blocked] = []
-    for trap in rules.traps:
-        for m in trap.finditer(clean):
-            out.append(Blocked(m.start(), m.end(), trap.id))
-    n = len(clean)
-    for region in rules.regions:
-        for m in region.finditer(clean):
-            if n and m.start() / n >= region.min_position:
-                out.append(Blocked(m.start(), n, region.id))
-                break
-    out.sort(key=_start_end)
-    return out
-
-
-_start_end = operator.itemgetter(0, 1)
-
-
-class SpanIndex:
-    """Answers "does [s, e) overlap a blocked span?" quickly."""
-
-    def __init__(self, spans: list[Blocked]):
-        self.spans = sorted(spans, key=_start_end)
-        self.starts = [b.start for b in self.spans]
-        # running maximum of ends lets us stop scanning left early
-        self.max_end: list[int] = []
-        best = -1
-        for b in self.spans:
-            best = max(best, b.end)
-            self.max_end.append(best)
-
-    def overlap(self, s: int, e: int) -> Blocked | None:
-        i = bisect.bisect_left(self.starts, e) - 1
-        while i >= 0 and self.max_end[i] > s:
-            b = self.spans[i]
-            if b.end > s and b.start < e:
-                return b
-            i -= 1
-        return None
-
-
 _HEDGE_GROUPS = ("h1", "h1c", "h2", "post")
 
 
-def _qualifier(m: regex.Match, pre: str | None, rules: RuleSet) -> str:
+def _qualifier(m: regex.Match, pre: str | None, rules: QuantityRules) -> str:
     h1, h1c, h2, post = m.group(*_HEDGE_GROUPS)
     if pre:
         return rules.hedge_prefix[pre]
@@ -120,15 +86,26 @@ def _value(m: regex.Match, pre: str | None) -> float | None:
     return value
 
 
-def _change(clean: str, start: int, rules: RuleSet) -> tuple[str | None, str | None]:
-    window = clean[max(0, start - 16):start]
+class _Change(NamedTuple):
+    direction: str | None = None
+    basis: str | None = None
+    start: int | None = None      # where the phrase begins in the clean text
+    verb: str | None = None
+
+
+_NO_CHANGE = _Change()
+
+
+def _change(clean: str, start: int, rules: QuantityRules) -> _Change:
+    lo = max(0, start - 16)
+    window = clean[lo:start]
     if rules.change_chars.isdisjoint(window):
-        return None, None                  # no direction verb (上升, 下降...) can end here
+        return _NO_CHANGE                  # no direction verb (上升, 下降...) can end here
     m = rules.change_before.search(window, timeout=REGEX_TIMEOUT)
     if not m:
-        return None, None
+        return _NO_CHANGE
     verb = m.group("verb") or m.group("verb2")
-    return rules.change_words[verb], m.group("basis")
+    return _Change(rules.change_words[verb], m.group("basis"), lo + m.start(), verb)
 
 
 def _lead(clean: str, lo: int, start: int, lead: regex.Pattern) -> regex.Match | None:
@@ -141,12 +118,13 @@ def _lead(clean: str, lo: int, start: int, lead: regex.Pattern) -> regex.Match |
     return None
 
 
-def quantity_matches(clean: str, rules: RuleSet
+def quantity_matches(clean: str, rules: QuantityRules
                      ) -> Iterator[tuple[regex.Match, int, str | None, str | None]]:
     """(core match, start, hedge word, currency word) of every match of the quantity pattern
-    with a unit or 百分之, in order: what ``rules.quantity.finditer`` finds, scanned the faster
-    way (see rules.QuantityScan). ``start`` is where the hedge word begins, else the number."""
-    scan = rules.quantity_scan
+    with a unit or 百分之, in order: what ``rules.full.finditer`` finds, scanned the faster
+    way (see quantity_rules.QuantityScan). ``start`` is where the hedge word begins, else the
+    number."""
+    scan = rules.scan
     lead_last = scan.lead_last
     prev_end = 0          # where the previous match ended: a lead cannot reach back past it
     for m in scan.core.finditer(clean, timeout=REGEX_TIMEOUT):
@@ -165,40 +143,54 @@ def quantity_matches(clean: str, rules: RuleSet
         yield m, start, pre, cur
 
 
-def find_quantities(clean: str, rules: RuleSet, blocked: SpanIndex) -> list[Quantity]:
-    """All quantities with a unit in ``clean``, in order, minus the blocked ones."""
+def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
+                    ) -> tuple[list[Quantity], list[Dropped]]:
+    """All quantities with a unit in ``clean``, in order, and the candidates that were dropped
+    (overlapping a blocked span, or filtered out), each with the id of what dropped it."""
     out: list[Quantity] = []
+    dropped: list[Dropped] = []
+    joiner = rules.list_joiner.match
     for m, start, pre, cur in quantity_matches(clean, rules):
         surface = m.group("unit")
         end = m.end()
-        if blocked.overlap(start, end):
+        b = blocked.overlap(start, end)
+        if b is not None:
+            dropped.append(Dropped(start, end, b.rule))
             continue
         try:
             raw_value = _value(m, pre)
         except ValueError:
+            dropped.append(Dropped(start, end, FILTER_NOT_A_NUMBER))
             continue
         if raw_value is None:
+            dropped.append(Dropped(start, end, FILTER_BARE_SCALE))
             continue
         if surface:
             u = rules.units[surface]
             if u.max_value is not None and raw_value > u.max_value:
+                dropped.append(Dropped(start, end, FILTER_MAX_VALUE))
                 continue
             value, unit, kind = raw_value * u.factor, u.canonical, u.kind
             if cur and unit == "元":
                 unit = rules.currency[cur]                      # 新台币2亿元 is not yuan
         else:
             value, unit, kind = raw_value, "%", "percent"
-        change, basis = _change(clean, start, rules)
-        if out and out[-1].change and out[-1].kind == kind:
+        ch = _change(clean, start, rules)
+        change, basis = ch.direction, ch.basis
+        joined = None
+        if out:
             prev = out[-1]
-            gap = clean[prev.end:start]
-            if change is None and LIST_JOINER.fullmatch(gap):
-                change, basis = prev.change, prev.basis  # 同比分别下降6.12%、17.40%
-            elif change and basis is None and prev.basis and LIST_JOINER.match(gap):
-                basis = prev.basis                      # 同比分别下降2.8%和上升5.1%
+            j = joiner(clean, prev.end, start)
+            joined = j.end() if j is not None else None
+            if prev.change and prev.kind == kind:
+                if change is None and joined == start:
+                    change, basis = prev.change, prev.basis  # 同比分别下降6.12%、17.40%
+                elif change and basis is None and prev.basis and joined is not None:
+                    basis = prev.basis                       # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
             start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
             kind=kind, qualifier=_qualifier(m, pre, rules), change=change, basis=basis,
-            rule=f"quantity.{kind}",
+            rule=RULE_UNIT if surface else RULE_PERCENT_WORD,
+            change_start=ch.start, change_verb=ch.verb, joiner_end=joined,
         ))
-    return out
+    return out, dropped

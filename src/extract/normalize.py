@@ -28,9 +28,12 @@ from array import array
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Mapping
 
 import regex
+
+from .rules import RuleError, read_text
 
 # One-for-one folds that do not depend on rules: full-width ASCII forms that are not used as
 # Chinese punctuation, plus the ideographic space.
@@ -91,6 +94,24 @@ def fold_table(char_map: Mapping[str, str] | None = None) -> FoldTable:
 
 
 _DEFAULT_TABLE = fold_table()
+
+FOLD_FILE = "tradsimp.tsv"
+
+
+def load(directory: Path) -> FoldTable:
+    """The fold table of a rules folder: the width folds plus rules/tradsimp.tsv (traditional ->
+    simplified, one character for one; a missing file folds widths only)."""
+    path = directory / FOLD_FILE
+    text = read_text(path)
+    out: dict[str, str] = {}
+    for n, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or len(parts[0]) != 1 or len(parts[1]) != 1:
+            raise RuleError(f"{path}: line {n}: expected 'char<TAB>char', got {line!r}")
+        out[parts[0]] = parts[1]
+    return fold_table(out)
 
 
 @dataclass(frozen=True)

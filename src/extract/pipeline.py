@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from . import attribution, dates, documents
+from .attribution import attribute
+from .dates import find_dates
+from .documents import describe
 from .markup import looks_like_html, mask_html
-from .metrics import Blocked, SpanIndex, find_quantities, trap_spans
+from .metrics import find_quantities
 from .normalize import NormText, normalize
-from .records import DateMention, Document, Metric, Reject
-from .rules import RuleSet
-from .segment import sentences
+from .records import BlockedNumber, DateMention, Document, Metric, Reject
+from .ruleset import RuleSet
+from .segment import as_tagger, sentences
+from .traps import Blocked, SpanIndex, trap_spans
 
 
 @dataclass
@@ -30,6 +33,9 @@ class Result:
     dates: list[DateMention] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     text: str = ""
+    # numbers the quantity pattern found that are not metrics, each with the rule that
+    # dropped it (a trap, a date, a filter): what ``extract show --why`` lists
+    blocked: list[BlockedNumber] = field(default_factory=list)
 
     def to_frames(self):
         """pandas DataFrames keyed by table name: documents, metrics, dates, rejects."""
@@ -65,6 +71,20 @@ def _validated(model, data: dict, original: str, rejects: list[Reject]):
         return None
 
 
+def _why(rule: str, rules: RuleSet) -> str:
+    """The why of the rule with this id: a trap, a quantity filter or a date rule."""
+    for t in rules.traps.all:
+        if t.id == rule:
+            return t.why
+    spec = rules.quantity.filters.get(rule)
+    if spec is not None:
+        return spec.why
+    for d in rules.dates.rules:
+        if d.id == rule:
+            return "a date: " + d.why
+    return rule
+
+
 def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                      path: str | None = None, sha256: str | None = None,
                      encoding: str | None = None) -> Result:
@@ -75,22 +95,24 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     sents = sentences(clean)
     rejects: list[Reject] = []
 
-    found_dates = dates.find_dates(clean, rules)
-    blocked = trap_spans(clean, rules)
+    found_dates = find_dates(clean, rules.dates)
+    blocked = trap_spans(clean, rules.traps)
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
-    quantities = find_quantities(clean, rules, SpanIndex(blocked))
-    doc_facts = documents.describe(norm, sents, found_dates, rules)
-    attributed = attribution.attribute(norm, sents, quantities, found_dates, doc_facts,
-                                       rules, tokenizer)
+    quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
+    doc_facts = describe(norm, found_dates, rules.documents)
+    attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
+                           rules.metrics, rules.quantity.change_before,
+                           as_tagger(tokenizer, rules))
 
     metrics: list[Metric] = []
-    for q, attr in zip(quantities, attributed):
+    for q, a in zip(quantities, attributed):
         rs, re_ = norm.raw_span(q.start, q.end)
         rec = _validated(Metric, {
             "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
             "value": q.value, "unit": q.unit, "qualifier": q.qualifier, "kind": q.kind,
             "change": q.change, "basis": q.basis, "sentence": sents.text_at(q.start),
-            "rule": q.rule, **attr,
+            "rule": q.rule, "label": a.label, "metric": a.metric, "period": a.period,
+            "scope": a.scope, "label_rule": a.label_rule,
         }, text, rejects)
         if rec is not None:
             metrics.append(rec)
@@ -107,6 +129,12 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         if rec is not None:
             date_records.append(rec)
 
+    blocked_numbers = []
+    for b in dropped:
+        rs, re_ = norm.raw_span(b.start, b.end)
+        blocked_numbers.append(BlockedNumber(doc_id=doc_id, start=rs, end=re_, text=text[rs:re_],
+                                             rule=b.rule, reason=_why(b.rule, rules)))
+
     document = Document(
         doc_id=doc_id, path=path or doc_id,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -116,4 +144,4 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     )
     metrics.sort(key=lambda r: (r.start, r.end))
     date_records.sort(key=lambda r: (r.start, r.end))
-    return Result(document, metrics, date_records, rejects, text)
+    return Result(document, metrics, date_records, rejects, text, blocked_numbers)

@@ -60,6 +60,7 @@ class Metric(_Span):
     period: int | None = None
     scope: Scope = "total"
     sentence: str = ""
+    label_rule: str | None = None   # the label rule that built ``label`` (metrics.toml)
 
     @model_validator(mode="after")
     def _check_value(self) -> "Metric":
@@ -93,6 +94,13 @@ class DateMention(_Span):
         if self.year is not None and not 1900 <= self.year <= 2100:
             raise ValueError(f"year out of range: {self.year}")
         return self
+
+
+class BlockedNumber(_Span):
+    """A number the quantity pattern found that is not a metric: ``rule`` is the id of the trap,
+    date rule or filter that dropped it, ``reason`` that rule's why."""
+
+    reason: str
 
 
 class Reject(BaseModel):

@@ -24,11 +24,9 @@ from pathlib import Path
 
 import regex
 
-from .rules import RuleSet
+from .ruleset import RuleSet
 
 SENTENCE_END = regex.compile(r"[。！？!?；;\n]+|……")
-# What stands between the items of a list of values: 6.12%、17.40% / 9.1%和15.2%.
-LIST_JOINER = regex.compile(r"\s*(?:、|和|及|以及|与|，和|，|,)\s*")
 
 
 @dataclass(frozen=True)
@@ -318,14 +316,14 @@ def _cache_path(dict_path: Path, rules: RuleSet) -> Path:
 
     stat = dict_path.stat()
     key = hashlib.sha1(repr((_CACHE_FORMAT, str(dict_path), stat.st_size, int(stat.st_mtime),
-                             rules.lexicon, rules.dictionary_min_freq, OBJECT_TAGS,
+                             rules.segment.lexicon, rules.segment.dictionary_min_freq, OBJECT_TAGS,
                              _KEEP_OBJECT_TAGS)).encode("utf-8"))
     return Path(tempfile.gettempdir()) / f"extract-segmenter-{key.hexdigest()[:16]}.marshal"
 
 
 def _build(dict_path: Path, rules: RuleSet) -> tuple[Segmenter, dict[str, str]]:
-    freq, total, tags = _read_dictionary(dict_path, rules.dictionary_min_freq)
-    total = _add_words(freq, total, tags, rules.lexicon)
+    freq, total, tags = _read_dictionary(dict_path, rules.segment.dictionary_min_freq)
+    total = _add_words(freq, total, tags, rules.segment.lexicon)
     return _from_frequencies(freq, total), tags
 
 
@@ -424,12 +422,12 @@ def make_tokenizer(rules: RuleSet, tokenizer=None) -> Tagger:
 
     logging.getLogger("jieba").setLevel(logging.WARNING)
     tokenizer.initialize()
-    for word, freq, tag in rules.lexicon:
+    for word, freq, tag in rules.segment.lexicon:
         tokenizer.add_word(word, freq, tag)
     dict_path = (jieba_dictionary() if tokenizer.dictionary == jieba.DEFAULT_DICT
                  else Path(tokenizer.dictionary))
     tags = _read_dictionary(dict_path, 1)[2]
-    tags.update((word, tag) for word, _, tag in rules.lexicon if tag)
+    tags.update((word, tag) for word, _, tag in rules.segment.lexicon if tag)
     return Tagger(_JiebaCut(tokenizer), tags)
 
 

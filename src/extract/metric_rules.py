@@ -1,0 +1,172 @@
+"""The attribution stage's rules (rules/metrics.toml): how labels are built (word lists, POS
+tags, the label rules' ids) and the canonical metrics (verbs, objects, units and kinds that
+identify one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+from pydantic import Field
+
+from .rules import (RuleError, RuleId, Strict, Word, WordExample, WordList, check_unique,
+                    compile_pattern, load_file)
+
+
+class LabelRules(Strict):
+    fillers: list[str]
+    subjects: list[str] = []
+    light_verbs: list[str] = []
+    negations: list[str] = []
+    chain_verbs: list[str] = []
+    self_contained: list[str] = []
+    event_units: list[str] = []
+    part_markers: list[str] = []
+    target_markers: list[str] = []
+    time_words: list[str] = []
+    # POS tags (jieba / ICTCLAS) that never end a label: 民警仅有210名
+    trailing_tags: list[Word] = []
+    # a token that is a date or a bare date word (2021年, 十月, 年度): trimmed like a subject
+    date_word: str = r"(?!)"
+    max_chars: int = Field(18, ge=4)
+
+
+class LabelRuleSpec(Strict):
+    """One way a label is built (the id in the metrics table's ``label_rule``)."""
+
+    id: RuleId
+    why: Word
+    examples: list[WordExample] = Field(min_length=1)
+
+
+class MetricRule(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    what: str
+    verbs: list[str] = []
+    objects: list[str] = []
+    exclude: list[str] = []
+    units: list[str] = []
+    kinds: list[str] = []
+    changes: bool = False
+    examples: list[str] = []
+    counter_examples: list[str] = []
+
+    def matches(self, label: str, unit: str | None, kind: str, change: str | None) -> bool:
+        return self.fits(unit, kind, change) and self.names(label)
+
+    def fits(self, unit: str | None, kind: str, change: str | None) -> bool:
+        """Whether a quantity of this unit, kind and change can be this metric at all."""
+        if change and not self.changes:
+            return False
+        if self.units and unit not in self.units:
+            return False
+        return not (self.kinds and kind not in self.kinds)
+
+    def names(self, label: str) -> bool:
+        """Whether ``label`` has this metric's verbs and objects and none of its exclusions."""
+        if self.verbs and not any(v in label for v in self.verbs):
+            return False
+        if self.objects and not any(o in label for o in self.objects):
+            return False
+        return not any(x in label for x in self.exclude)
+
+
+class MetricsFile(Strict):
+    labels: LabelRules
+    words: list[WordList] = []
+    label_rule: list[LabelRuleSpec] = Field(min_length=1)
+    metric: list[MetricRule]
+
+
+# The word lists of metrics.toml the label code reads, by id.
+CONNECTORS = "label.connectors"          # list connectors dropped at a label's ends
+LIST_ITEMS = "label.list_items"          # what separates the items of a listed label (分别)
+LIST_GAP = "label.list_gap"              # a list separator opening the text before a value
+ENUMERATION = "label.enumeration"        # the enumeration comma: items of one object
+RESPECTIVELY = "label.respectively"      # 分别: values paired with things in order
+MODIFIER = "label.modifier"              # 的: what comes before it only modifies
+NOT_PRENOMINAL = "label.not_prenominal"  # after a number: it does not count what follows
+PERCENT_OF = "label.percent_of"          # 30%的信号灯: dropped after a percentage
+_WORD_LISTS = (CONNECTORS, LIST_ITEMS, LIST_GAP, ENUMERATION, RESPECTIVELY, MODIFIER,
+               NOT_PRENOMINAL, PERCENT_OF)
+
+# The label rules the code applies, by id (the ``label_rule`` column).
+LABEL_AFTER = "label.after"
+LABEL_BEFORE = "label.before"
+LABEL_PAIR = "label.pair"
+LABEL_LIST_VERB = "label.list_verb"
+LABEL_CHAIN = "label.chain"
+LABEL_PREVIOUS_CLAUSE = "label.previous_clause"
+LABEL_RESPECTIVELY = "label.respectively_item"
+LABEL_RESPECTIVELY_COUNTS = "label.respectively_counts"
+_LABEL_RULES = (LABEL_AFTER, LABEL_BEFORE, LABEL_PAIR, LABEL_LIST_VERB, LABEL_CHAIN,
+                LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS)
+
+
+@dataclass(frozen=True)
+class MetricRules:
+    labels: LabelRules
+    metrics: tuple[MetricRule, ...]
+    fillers: frozenset[str]
+    self_contained: frozenset[str]
+    words: dict[str, WordList]
+    label_rules: dict[str, LabelRuleSpec]
+    date_word: regex.Pattern
+    connectors: frozenset[str]
+    list_items: regex.Pattern
+    list_gap: tuple[str, ...]
+    enumeration: frozenset[str]
+    respectively: tuple[str, ...]
+    modifier: frozenset[str]
+    not_prenominal: tuple[str, ...]
+    percent_of: tuple[str, ...]
+    trailing_tags: frozenset[str]
+    # (unit, kind, has a change) -> the metrics such a quantity can be, in file order; filled
+    # as quantities come (a handful of keys), so each label is only tested against those
+    _fitting: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def metric_for(self, label: str, unit: str | None, kind: str, change: str | None) -> str | None:
+        """The id of the first metric rule (in file order) that ``label`` and the quantity match."""
+        key = (unit, kind, bool(change))
+        fitting = self._fitting.get(key)
+        if fitting is None:
+            fitting = self._fitting[key] = tuple(m for m in self.metrics
+                                                 if m.fits(unit, kind, change))
+        for rule in fitting:
+            if rule.names(label):
+                return rule.id
+        return None
+
+
+def load(directory: Path) -> MetricRules:
+    """Read and validate rules/metrics.toml."""
+    path = directory / "metrics.toml"
+    data: MetricsFile = load_file(MetricsFile, path)
+    check_unique([m.id for m in data.metric], path, "metric ids")
+    check_unique([w.id for w in (*data.words, *data.label_rule)], path)
+    words = {w.id: w for w in data.words}
+    missing = sorted(set(_WORD_LISTS) - words.keys())
+    missing += sorted(set(_LABEL_RULES) - {r.id for r in data.label_rule})
+    if missing:
+        raise RuleError(f"{path}: the label code needs the entries {', '.join(missing)}")
+    verbs = {v for m in data.metric for v in m.verbs if len(v) > 1}
+    lab = data.labels
+    return MetricRules(
+        labels=lab, metrics=tuple(data.metric),
+        fillers=frozenset(lab.fillers),
+        self_contained=frozenset(lab.self_contained) | verbs,
+        words=words,
+        label_rules={r.id: r for r in data.label_rule},
+        date_word=compile_pattern(lab.date_word, f"{path}: labels.date_word"),
+        connectors=words[CONNECTORS].set,
+        list_items=compile_pattern("|".join(regex.escape(w) for w in words[LIST_ITEMS].words),
+                                   f"{path}: word list {LIST_ITEMS!r}"),
+        list_gap=words[LIST_GAP].longest_first(),
+        enumeration=words[ENUMERATION].set,
+        respectively=words[RESPECTIVELY].longest_first(),
+        modifier=words[MODIFIER].set,
+        not_prenominal=words[NOT_PRENOMINAL].longest_first(),
+        percent_of=words[PERCENT_OF].longest_first(),
+        trailing_tags=frozenset(lab.trailing_tags),
+    )
