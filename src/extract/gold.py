@@ -1,9 +1,7 @@
-"""Read a gold file (the annotation guide's JSONL) and locate each fact in its article.
+"""Read a gold file (the annotation guide's JSONL, see ``corpus/README.md``) into typed facts.
 
-Articles come from newspaper and PDF layouts with spaces and line breaks between characters, so
-``ctx`` and ``q`` are searched with all whitespace removed and mapped back to offsets in the
-ORIGINAL decoded file, the same offsets the output tables use. A line that cannot be located is
-reported by the scorer, not fatal: a gold typo must not hide every other number.
+Each metric or date fact names its quantity ``q`` and a longer snippet ``ctx`` that locates it;
+``eval_match.locate_facts`` finds them in the article and sets their span.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ _REQUIRED_GOLD = {
     "metric": ("doc", "q", "ctx", "value", "role"),
     "date": ("doc", "q", "ctx", "role"),
 }
-
 
 
 @dataclass
@@ -91,31 +88,3 @@ def _gold_line(path: Path, no: int, line: str) -> dict:
         raise EvalError(f"{where}: role must be one of {'/'.join(ROLES)}, got {obj['role']!r}")
     return obj
 
-
-# --------------------------------------------------------------------------- locating
-
-
-def _strip_ws(text: str) -> tuple[str, list[int]]:
-    """``text`` without whitespace, plus the original offset of every kept character.
-    Layout whitespace falls between arbitrary characters, so it is removed everywhere."""
-    kept = [(i, ch) for i, ch in enumerate(text) if not ch.isspace()]
-    return "".join(ch for _, ch in kept), [i for i, _ in kept]
-
-
-def locate(text: str, ctx: str, q: str, stripped: tuple[str, list[int]] | None = None
-           ) -> tuple[tuple[int, int] | None, str]:
-    """The original [start, end) of ``q`` inside the first occurrence of ``ctx``, ignoring
-    whitespace in all three. Returns (span, "") or (None, reason)."""
-    flat, offsets = stripped or _strip_ws(text)
-    flat_ctx, _ = _strip_ws(ctx)
-    flat_q, _ = _strip_ws(q)
-    if not flat_ctx or not flat_q:
-        return None, "empty ctx or q"
-    at = flat.find(flat_ctx)
-    if at < 0:
-        return None, "ctx not found in text"
-    inner = flat_ctx.find(flat_q)
-    if inner < 0:
-        return None, "q not found inside ctx"
-    first = at + inner
-    return (offsets[first], offsets[first + len(flat_q) - 1] + 1), ""
