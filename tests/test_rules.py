@@ -296,3 +296,155 @@ def test_a_copy_loads_and_the_fingerprint_follows_the_bytes(rules_copy):
     assert same.directory == d
     changed = extract.load_rules(rules_copy("lexicon.txt", lambda t: t + "\n测试词 10 n\n"))
     assert changed.fingerprint != same.fingerprint
+
+
+# --- word lists, label rules, quantity rules and filters: every example runs -------------------
+
+def _word_examples():
+    """(rule id, example) of every word list and label rule in every rule file."""
+    out = []
+    for wl in (*RULES.quantity.words, *RULES.metrics.words.values(), *RULES.dates.words,
+               *RULES.documents.config.words):
+        out += [(wl.id, ex) for ex in wl.examples]
+    out += [(r.id, ex) for r in RULES.metrics.label_rules.values() for ex in r.examples]
+    return out
+
+
+_DOC_COLUMNS = set(extract.Document.model_fields)
+
+
+@pytest.mark.parametrize("rule_id, example", [pytest.param(i, ex, id=f"{i}#{n}")
+                                              for n, (i, ex) in enumerate(_word_examples(), 1)])
+def test_word_list_example_gives_its_row(rule_id, example):
+    """A word list's or label rule's example: the text gives a row with every expected column
+    (metric columns, or the document's title/report_year)."""
+    res = extract.extract_text(example.text, rules=RULES)
+    doc_cols = {k: v for k, v in example.expect.items() if k in _DOC_COLUMNS and k != "text"}
+    row_cols = {k: v for k, v in example.expect.items() if k not in doc_cols}
+    for k, v in doc_cols.items():
+        assert getattr(res.document, k) == v, (rule_id, k, getattr(res.document, k))
+    if row_cols:
+        rows = [m.model_dump() for m in res.metrics]
+        assert any(all(r.get(k) == v for k, v in row_cols.items()) for r in rows), \
+            f"{rule_id}: no row {row_cols} in {example.text!r}: {_show(res.metrics)}"
+
+
+def test_word_list_examples_use_their_words():
+    """An example shows a word list at work: its text holds one of the words."""
+    lists = (*RULES.quantity.words, *RULES.metrics.words.values(), *RULES.dates.words,
+             *RULES.documents.config.words)
+    for wl in lists:
+        for ex in wl.examples:
+            assert any(w in ex.text for w in wl.words), (wl.id, ex.text)
+
+
+@pytest.mark.parametrize("rule_id, text", _params(
+    [(r.id, ex) for r in RULES.quantity.rules.values() for ex in r.examples]))
+def test_quantity_rule_example_gives_a_metric_with_that_rule(rule_id, text):
+    metrics = extract.extract_text(text, rules=RULES).metrics
+    assert any(m.rule == rule_id for m in metrics), (rule_id, _show(metrics))
+
+
+@pytest.mark.parametrize("rule_id, text", _params(
+    [(r.id, ex) for r in RULES.quantity.filters.values() for ex in r.examples]))
+def test_filter_example_blocks_a_number_with_that_rule(rule_id, text):
+    res = extract.extract_text(text, rules=RULES)
+    assert any(b.rule == rule_id for b in res.blocked), (rule_id, res.blocked, _show(res.metrics))
+
+
+@pytest.mark.parametrize("rule_id, text", _params(
+    [(r.id, ex) for r in RULES.documents.config.title for ex in r.examples]))
+def test_title_rule_example_matches(rule_id, text):
+    pattern = {RULES.documents.config.title[i].id: p for i, p in enumerate(
+        (RULES.documents.not_title, RULES.documents.site_suffix))}[rule_id]
+    assert pattern.search(text), (rule_id, text)
+
+
+# --- every row names a rule defined in rules/ -------------------------------------------------
+
+def _defined_ids() -> set[str]:
+    """Every rule id defined in the shipped rule files."""
+    ids = {t.id for t in RULES.traps.all} | {r.id for r in RULES.dates.rules}
+    ids |= set(RULES.quantity.rules) | set(RULES.quantity.filters) | set(RULES.metrics.label_rules)
+    ids |= {m.id for m in RULES.metrics.metrics}
+    return ids
+
+
+def test_every_rule_id_in_the_tables_is_defined_in_rules():
+    """metrics.rule, metrics.label_rule, metrics.metric, dates.rule and every blocked number's
+    rule are ids of rules in rules/, over the dev articles and every example of the rules."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(LOCAL_RAW.glob("*.txt"))]
+    texts += [ex for t in TRAPS for ex in (*t.examples, *t.counter_examples)]
+    texts += [ex for m in METRIC_RULES for ex in (*m.examples, *m.counter_examples)]
+    texts += [ex.text for _, ex in _word_examples()]
+    defined = _defined_ids()
+    seen = set()
+    for text in texts:
+        res = extract.extract_text(text, rules=RULES)
+        for m in res.metrics:
+            seen |= {m.rule} | {x for x in (m.label_rule, m.metric) if x}
+        seen |= {d.rule for d in res.dates} | {b.rule for b in res.blocked}
+    assert seen <= defined, sorted(seen - defined)
+    assert {"quantity.unit", "label.before", "label.after"} <= seen
+
+
+def test_show_why_lists_the_operation_names_of_the_2021_article():
+    """雷霆 7号 and the other operation names are numbers the pattern finds and a trap blocks."""
+    from extract.view import format_blocked
+
+    res = extract.extract_file(LOCAL_RAW / "2021_zhanhe.txt", rules=RULES)
+    ops = [b for b in res.blocked if b.rule == "trap.operation_name"]
+    assert [b.text for b in ops] == ["7", "12"], ops       # 雷霆 7号, 雷霆 12号
+    out = format_blocked(res)
+    assert "trap.operation_name" in out and "雷霆" in out
+
+
+# --- no rule list that nothing reads ----------------------------------------------------------
+
+def _schema_fields():
+    """(model, field) of every rule-file schema of the stages."""
+    from extract import date_rules, documents, lexicon, metric_rules, quantity_rules, traps
+
+    models = [quantity_rules.QuantityFile, quantity_rules.UnitsFile, quantity_rules.ChangesFile,
+              quantity_rules.UnitRule, quantity_rules.HedgeLists, quantity_rules.Direction,
+              traps.TrapsFile, traps.TrapRule, traps.RegionRule, date_rules.DatesFile,
+              date_rules.DateRuleSpec, date_rules.HolidaySpec, metric_rules.MetricsFile,
+              metric_rules.LabelRules, metric_rules.MetricRule, documents.DocumentsFile,
+              documents.PatternRule, lexicon.SegmentFile]
+    return [(m.__name__, f) for m in models for f in m.model_fields]
+
+
+def test_every_field_of_the_rule_files_is_read_by_the_code():
+    """A list in a rule file that no code reads is a defect (labels.event_units was one): every
+    schema field is read as an attribute somewhere in src/extract."""
+    import re
+    from pathlib import Path
+
+    src = "\n".join(p.read_text(encoding="utf-8")
+                    for p in sorted(Path(extract.__file__).parent.glob("*.py")))
+    # examples and counter_examples are read by the tests; `what` (a metric's description) is
+    # documentation; HedgeLists' fields are read by name (getattr with "over", "nearly", ...)
+    unread = [(m, f) for m, f in _schema_fields()
+              if f not in ("examples", "counter_examples", "what")
+              and not re.search(rf"\.{f}\b", src) and f'"{f}"' not in src]
+    assert not unread, unread
+
+
+def test_every_word_list_and_label_rule_is_named_in_the_code():
+    """Each word list or label rule id is a constant the code reads (a list that nothing looks
+    up is refused here)."""
+    from pathlib import Path
+
+    src = "\n".join(p.read_text(encoding="utf-8")
+                    for p in sorted(Path(extract.__file__).parent.glob("*.py")))
+    ids = [wl.id for wl in (*RULES.quantity.words, *RULES.metrics.words.values(),
+                            *RULES.dates.words, *RULES.documents.config.words)]
+    ids += list(RULES.metrics.label_rules) + list(RULES.quantity.rules) + list(RULES.quantity.filters)
+    ids += [r.id for r in RULES.documents.config.title]
+    assert not [i for i in ids if f'"{i}"' not in src]
+
+
+def test_a_rule_file_without_a_word_list_the_code_needs_is_refused(rules_copy):
+    d = rules_copy("metrics.toml", lambda t: t.replace('id = "label.respectively"', 'id = "label.other"'))
+    with pytest.raises(RuleError, match="label.respectively"):
+        extract.load_rules(d)

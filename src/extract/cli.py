@@ -2,7 +2,7 @@
 
     extract run IN --out OUT [--jobs N] [--rules DIR] [--strict] [--force]
                 [--engine local|dask] [--scheduler ADDRESS] [--partition-size N]
-    extract show FILE [--rules DIR]
+    extract show FILE [--rules DIR] [--why]
     extract eval GOLD --raw DIR --out DIR [--verbose] [--json]
     extract rules check [--rules DIR]
     extract diff OLD [NEW] [--by year|run] [--csv FILE] [--all] [--context]
@@ -93,10 +93,12 @@ def cmd_run(args) -> int:
 def cmd_show(args) -> int:
     from . import extract_file
     from .ruleset import default_rules
-    from .view import format_result
+    from .view import format_blocked, format_result
 
     res = extract_file(args.file, rules=default_rules(args.rules))
-    print(format_result(res, width=args.width))
+    print(format_result(res, width=args.width, rules=args.why))
+    if args.why:
+        print(format_blocked(res))
     return 0 if res.document.status == "ok" else 1
 
 
@@ -211,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--rules", default=None)
     s.add_argument("--width", type=int, default=100)
+    s.add_argument("--why", action="store_true",
+                   help="also name the rules that decided each fact, and list every number that "
+                        "was not emitted with the rule (trap, date, filter) that blocked it")
     s.set_defaults(func=cmd_show)
 
     e = sub.add_parser("eval", help="score an output folder against a gold JSONL")

@@ -23,13 +23,6 @@ import pandas as pd
 
 from .tables import read
 
-# Measure words that count the same thing, and weights, mapped to one unit: (unit, factor).
-# Money is already in yuan and percentages in %, so they need no entry.
-_UNITS = {
-    "名": ("人", 1.0), "宗": ("起", 1.0),
-    "毫克": ("克", 0.001), "千克": ("克", 1000.0), "公斤": ("克", 1000.0), "斤": ("克", 500.0),
-    "吨": ("克", 1e6),
-}
 _LABEL_NOISE = re.compile(r"[\s\u3000、，,。．.；;：:·\-—_（）()“”\"'‘’《》]")
 YEAR_COLUMNS = [
     "org", "metric", "unit", "label", "year_old", "value_old", "qualifier_old", "year_new",
@@ -37,6 +30,15 @@ YEAR_COLUMNS = [
     "sentence_old", "sentence_new", "doc_old", "doc_new", "chosen_by", "note", "canonical",
 ]
 _SIDE = ["year", "value", "qualifier", "text", "sentence", "doc", "label", "unit", "pick"]
+
+
+def _standard_units() -> dict[str, tuple[str, float]]:
+    """Measure words that count the same thing, and weights, mapped to one unit: (unit, factor),
+    from units.toml (``std``, ``std_factor``) of the shipped rules. Money is already in yuan
+    and percentages in %, so they need no entry."""
+    from .ruleset import default_rules
+
+    return default_rules().quantity.standard
 
 
 def frames_of(x) -> dict:
@@ -63,8 +65,9 @@ def candidates(frames: dict) -> pd.DataFrame:
     m["org"] = m["org"].fillna("").astype(str)
     m["year"] = m["report_year"]
     unit = m["unit"].fillna("").astype(str)
-    m["factor"] = [_UNITS.get(u, (u, 1.0))[1] for u in unit]
-    m["unit"] = [_UNITS.get(u, (u, 1.0))[0] for u in unit]
+    std = _standard_units()
+    m["factor"] = [std.get(u, (u, 1.0))[1] for u in unit]
+    m["unit"] = [std.get(u, (u, 1.0))[0] for u in unit]
     m["value"] = m["value"].astype(float) * m["factor"]
     m["canonical"] = m["metric"].notna()
     labels = [normalise_label(x) for x in m["label"]]

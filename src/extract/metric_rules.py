@@ -21,7 +21,6 @@ class LabelRules(Strict):
     negations: list[str] = []
     chain_verbs: list[str] = []
     self_contained: list[str] = []
-    event_units: list[str] = []
     part_markers: list[str] = []
     target_markers: list[str] = []
     time_words: list[str] = []

@@ -14,7 +14,7 @@ from typing import Iterator, NamedTuple
 import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
-from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NOT_A_NUMBER,
+from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE,
                              RULE_PERCENT_WORD, RULE_UNIT, QuantityRules)
 from .rules import REGEX_TIMEOUT
 from .traps import SpanIndex
@@ -157,11 +157,7 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
         if b is not None:
             dropped.append(Dropped(start, end, b.rule))
             continue
-        try:
-            raw_value = _value(m, pre)
-        except ValueError:
-            dropped.append(Dropped(start, end, FILTER_NOT_A_NUMBER))
-            continue
+        raw_value = _value(m, pre)      # the pattern only finds numerals the parser reads
         if raw_value is None:
             dropped.append(Dropped(start, end, FILTER_BARE_SCALE))
             continue

@@ -7,14 +7,17 @@ reason, never silently dropped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
+from typing import Callable
 
 from pydantic import ValidationError
 
 from .attribution import attribute
 from .dates import find_dates
 from .documents import describe
+from .explain import blocked_numbers
 from .markup import looks_like_html, mask_html
 from .metrics import find_quantities
 from .normalize import NormText, normalize
@@ -33,9 +36,15 @@ class Result:
     dates: list[DateMention] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     text: str = ""
-    # numbers the quantity pattern found that are not metrics, each with the rule that
-    # dropped it (a trap, a date, a filter): what ``extract show --why`` lists
-    blocked: list[BlockedNumber] = field(default_factory=list)
+    # builds ``blocked`` when it is first asked for (never in a batch run)
+    _why: Callable[[], list[BlockedNumber]] | None = field(default=None, repr=False)
+
+    @functools.cached_property
+    def blocked(self) -> list[BlockedNumber]:
+        """Every number of the article that was not emitted, with the id of the rule that
+        blocked it (a trap, a date, a filter, no unit) and that rule's why: what ``extract show
+        --why`` lists."""
+        return self._why() if self._why is not None else []
 
     def to_frames(self):
         """pandas DataFrames keyed by table name: documents, metrics, dates, rejects."""
@@ -69,20 +78,6 @@ def _validated(model, data: dict, original: str, rejects: list[Reject]):
             text=data.get("text"), rule=data.get("rule"), reason=_error("invalid", exc),
         ))
         return None
-
-
-def _why(rule: str, rules: RuleSet) -> str:
-    """The why of the rule with this id: a trap, a quantity filter or a date rule."""
-    for t in rules.traps.all:
-        if t.id == rule:
-            return t.why
-    spec = rules.quantity.filters.get(rule)
-    if spec is not None:
-        return spec.why
-    for d in rules.dates.rules:
-        if d.id == rule:
-            return "a date: " + d.why
-    return rule
 
 
 def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
@@ -129,12 +124,9 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         if rec is not None:
             date_records.append(rec)
 
-    blocked_numbers = []
-    for b in dropped:
-        rs, re_ = norm.raw_span(b.start, b.end)
-        blocked_numbers.append(BlockedNumber(doc_id=doc_id, start=rs, end=re_, text=text[rs:re_],
-                                             rule=b.rule, reason=_why(b.rule, rules)))
-
+    taken = [(q.start, q.end) for q in quantities] + [(d.start, d.end) for d in found_dates]
+    why = functools.partial(blocked_numbers, text, doc_id, norm, rules, dropped,
+                            [b for b in blocked if not b.rule.startswith("date.")], taken)
     document = Document(
         doc_id=doc_id, path=path or doc_id,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
@@ -144,4 +136,4 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     )
     metrics.sort(key=lambda r: (r.start, r.end))
     date_records.sort(key=lambda r: (r.start, r.end))
-    return Result(document, metrics, date_records, rejects, text, blocked_numbers)
+    return Result(document, metrics, date_records, rejects, text, why)

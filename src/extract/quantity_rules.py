@@ -28,6 +28,8 @@ class UnitRule(Strict):
     factor: float = 1.0
     max_value: float | None = None
     not_before: str | None = None
+    std: str | None = None          # the unit a comparable value is in (名 -> 人, 公斤 -> 克)
+    std_factor: float = 1.0         # value * std_factor is in ``std``
 
     @property
     def canonical(self) -> str:
@@ -99,9 +101,9 @@ RULE_UNIT = "quantity.unit"
 RULE_PERCENT_WORD = "quantity.percent_word"
 FILTER_BARE_SCALE = "quantity.bare_scale"
 FILTER_MAX_VALUE = "quantity.max_value"
-FILTER_NOT_A_NUMBER = "quantity.not_a_number"
+FILTER_NO_UNIT = "quantity.no_unit"
 _NEEDED_RULES = (RULE_UNIT, RULE_PERCENT_WORD)
-_NEEDED_FILTERS = (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NOT_A_NUMBER)
+_NEEDED_FILTERS = (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NO_UNIT)
 # The word list of quantity.toml that joins values into a list (6.12%、17.40%).
 LIST_JOINER_ID = "quantity.list_joiner"
 
@@ -126,6 +128,12 @@ class QuantityRules:
     rules: dict[str, QuantityRuleSpec]    # by id: the parts of the pattern
     filters: dict[str, QuantityRuleSpec]  # by id: what drops a candidate
     words: tuple[WordList, ...]
+
+    @functools.cached_property
+    def standard(self) -> dict[str, tuple[str, float]]:
+        """Canonical unit -> (the unit its values compare in, the factor to it): 名 -> (人, 1),
+        公斤 -> (克, 1000). Units without a ``std`` compare as themselves (not listed)."""
+        return {u.canonical: (u.std, u.std_factor) for u in self.units.values() if u.std}
 
     @functools.cached_property
     def full(self) -> regex.Pattern:

@@ -30,8 +30,9 @@ def _one_line(s: str) -> str:
     return " ".join(s.split())
 
 
-def format_result(res, width: int = 100) -> str:
-    """A plain-text listing: document facts, then one line per metric with its context."""
+def format_result(res, width: int = 100, rules: bool = False) -> str:
+    """A plain-text listing: document facts, then one line per metric with its context (and,
+    with ``rules``, the ids of the quantity and label rules that decided it)."""
     d = res.document
     lines = [f"{d.path}: {d.status}" + (f" ({d.error})" if d.error else ""),
              f"  title: {d.title}  org: {d.org}  report_year: {d.report_year}"
@@ -44,6 +45,8 @@ def format_result(res, width: int = 100) -> str:
         ch = f" {m.change}{'/' + m.basis if m.basis else ''}" if m.change else ""
         head = f"    {_pad(_one_line(m.text), 14)} {value:>14} {_pad(m.unit or '', 6)}{q}{ch}"
         attr = f"  [{m.metric or '-'}] {m.label or ''}"
+        if rules:
+            attr += f"  ({m.rule}; {m.label_rule or '-'})"
         lines.append(head + attr)
         ctx = _one_line(m.sentence)
         if _width(ctx) > width - 8:
@@ -57,6 +60,18 @@ def format_result(res, width: int = 100) -> str:
                      f"{dt.granularity}")
     for r in res.rejects:
         lines.append(f"  rejected: {r.text!r} ({r.rule}): {r.reason}")
+    return "\n".join(lines)
+
+
+def format_blocked(res) -> str:
+    """Every number the quantity pattern found that is not a metric, with the id of the rule
+    that dropped it (a trap, a date, a filter) and that rule's why: ``extract show --why``."""
+    lines = [f"  not emitted ({len(res.blocked)}):" if res.blocked else "  not emitted: none"]
+    for b in res.blocked:
+        raw = res.text[max(0, b.start - 8):b.start]
+        ctx = _one_line(raw) + "[" + _one_line(b.text) + "]" + _one_line(res.text[b.end:b.end + 8])
+        lines.append(f"    {_pad(_one_line(b.text), 14)} {_pad(b.rule, 26)} {ctx}")
+        lines.append(f"        {b.reason}")
     return "\n".join(lines)
 
 
