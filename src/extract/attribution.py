@@ -27,7 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from .metrics import Quantity
 from .normalize import NormText
 from .dates import is_comparison_base
-from .segment import LIST_JOINER, Sentences, Tagger, as_tagger, is_object_tag, is_verb_tag
+from .sentences import LIST_JOINER, Sentences
+from .tagger import Tagger, as_tagger, is_object_tag, is_verb_tag
 
 _CONNECTORS = {"、", "和", "及", "与", "以及", "或"}
 _LEFT_CHARS = 30

@@ -16,7 +16,7 @@ import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
 from .rules import REGEX_TIMEOUT, RuleSet
-from .segment import LIST_JOINER
+from .sentences import LIST_JOINER
 
 _SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
 

@@ -18,7 +18,7 @@ from .metrics import Blocked, SpanIndex, find_quantities, trap_spans
 from .normalize import NormText, normalize
 from .records import DateMention, Document, Metric, Reject
 from .rules import RuleSet
-from .segment import sentences
+from .sentences import sentences
 
 
 @dataclass
