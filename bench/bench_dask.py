@@ -175,7 +175,7 @@ def main(argv=None) -> int:
 def _warm() -> None:
     """Load the rules and the tokenizer in a worker (what its first task would do)."""
     from extract.rules import default_rules
-    from extract.segment import default_tokenizer
+    from extract.tagger import default_tokenizer
 
     default_tokenizer(default_rules())
 

@@ -18,7 +18,8 @@ from .metric_rules import (LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESP
                            MetricRules)
 from .metrics import Quantity
 from .normalize import NormText
-from .segment import Sentences, Tagger
+from .sentences import Sentences
+from .tagger import Tagger
 
 _CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)
 

@@ -135,7 +135,7 @@ def _describe_output(label: str, out: str, docs) -> str:
 
 
 def cmd_diff(args) -> int:
-    from .compare import diff, headlines, panel
+    from .compare import diff, headlines, panel, write_csv
     from .tables import read
     from .view import format_diff, format_panel, format_run_diff
 
@@ -147,7 +147,7 @@ def cmd_diff(args) -> int:
         print(f"extract diff: {exc}", file=sys.stderr)
         return 2
     if args.csv:
-        df.to_csv(args.csv, index=False, encoding="utf-8-sig")  # BOM: Excel reads it as UTF-8
+        write_csv(df, args.csv)          # formula-like text quoted, numbers left as numbers
     colour = sys.stdout.isatty()
     print(_describe_output("old" if new is not None else "output", args.old, old["documents"]))
     if new is not None:

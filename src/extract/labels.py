@@ -20,7 +20,7 @@ import regex
 
 from .metric_rules import (LABEL_AFTER, LABEL_BEFORE, LABEL_CHAIN, LABEL_LIST_VERB, LABEL_PAIR,
                            MetricRules)
-from .segment import Tagger, is_object_tag, is_verb_tag
+from .tagger import Tagger, is_object_tag, is_verb_tag
 
 LEFT_CHARS = 30
 _TOK_MEMO = 50_000    # words whose Tok is memoised per tagger (a word's tag never changes); a

@@ -23,7 +23,8 @@ from .metrics import find_quantities
 from .normalize import NormText, normalize
 from .records import BlockedNumber, DateMention, Document, Metric, Reject
 from .ruleset import RuleSet
-from .segment import as_tagger, sentences
+from .sentences import sentences
+from .tagger import as_tagger
 from .traps import Blocked, SpanIndex, trap_spans
 
 

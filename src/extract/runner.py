@@ -18,7 +18,7 @@ from .load import DEFAULT_MAX_BYTES, LoadError, load_file
 from .pipeline import Result, extract_document
 from .records import Document
 from .ruleset import RuleSet, default_rules
-from .segment import default_tokenizer
+from .tagger import default_tokenizer
 from .tables import TABLES, TableWriter, columns_of, metadata, table_records
 
 PATTERNS = ("*.txt", "*.html", "*.htm")
