@@ -8,7 +8,6 @@ kept as the reference.
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extract.markup import _BLOCK, _ENTITY, mask_html
+from extract.markup import _ENTITY, _blank, _entity, blank_tag, mask_html
 
 PAGE = Path(__file__).resolve().parent / "cases" / "pages" / "news_page.html"
 
@@ -27,32 +26,11 @@ _OLD_TAG = regex.compile(r"</?([a-zA-Z][\w:-]*)\b[^<>]*>")
 
 
 def old_mask_html(text: str) -> str:
-    """mask_html as it was before the scan (quadratic on unclosed openers)."""
-    def blank(s: str) -> str:
-        return "".join(ch if ch == "\n" else " " for ch in s)
-
-    text = _OLD_INVISIBLE.sub(lambda m: blank(m.group()), text)
-
-    def tag(m):
-        s = blank(m.group())
-        name = m.group(1).lower()
-        if name == "br":
-            return "\n" + s[1:]
-        if name in _BLOCK:
-            return "\n\n\n" + s[3:] if len(s) >= 3 else "\n" * len(s)
-        return s
-
-    text = _OLD_TAG.sub(tag, text)
-
-    def entity(m):
-        ch = html.unescape(m.group())
-        if len(ch) != 1:
-            return blank(m.group())
-        if ch in "\u00a0\u3000":
-            ch = " "
-        return " " * (len(m.group()) - 1) + ch
-
-    return _ENTITY.sub(entity, text)
+    """mask_html with the old regexes for invisible elements and tags (the blanks they get and
+    the entities are as they were)."""
+    text = _OLD_INVISIBLE.sub(lambda m: _blank(m.group()), text)
+    text = _OLD_TAG.sub(lambda m: blank_tag(m.group(), m.group(1).lower()), text)
+    return _ENTITY.sub(_entity, text)
 
 
 def test_the_news_page_is_masked_as_before():

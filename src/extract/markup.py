@@ -87,28 +87,28 @@ def mask_html(text: str) -> str:
     """The page's words at their original offsets; markup replaced by same-length blanks.
     Linear in the page: every search moves forward."""
     text = _mask_invisible(text)
+    text = _TAG.sub(lambda m: blank_tag(m.group(), m.group(1).rstrip(":-").lower()), text)
+    return _ENTITY.sub(_entity, text)
 
-    def tag(m: regex.Match) -> str:
-        s = _blank(m.group())
-        name = m.group(1).rstrip(":-").lower()
-        if name == "br":
-            # a line break, like a newspaper column break: joined unless a sentence ends there
-            return "\n" + s[1:]
-        if name in _BLOCK:
-            # a block boundary is a paragraph break for the normaliser
-            return "\n\n\n" + s[3:] if len(s) >= 3 else "\n" * len(s)
-        return s
 
-    text = _TAG.sub(tag, text)
+def blank_tag(tag: str, name: str) -> str:
+    """A tag's blank: a line break for <br>, a paragraph break for a block, else spaces."""
+    s = _blank(tag)
+    if name == "br":
+        # a line break, like a newspaper column break: joined unless a sentence ends there
+        return "\n" + s[1:]
+    if name in _BLOCK:
+        # a block boundary is a paragraph break for the normaliser
+        return "\n\n\n" + s[3:] if len(s) >= 3 else "\n" * len(s)
+    return s
 
-    def entity(m: regex.Match) -> str:
-        ch = html.unescape(m.group())
-        if len(ch) != 1:
-            return _blank(m.group())
-        if ch in "\u00a0\u3000":
-            ch = " "
-        # the character stands at the END of its entity, so a span ending with it covers the
-        # whole entity (98&#37; not 98&) and 1&#46;73 reads as 1.73
-        return " " * (len(m.group()) - 1) + ch
 
-    return _ENTITY.sub(entity, text)
+def _entity(m: regex.Match) -> str:
+    ch = html.unescape(m.group())
+    if len(ch) != 1:
+        return _blank(m.group())
+    if ch in "\u00a0\u3000":
+        ch = " "
+    # the character stands at the END of its entity, so a span ending with it covers the
+    # whole entity (98&#37; not 98&) and 1&#46;73 reads as 1.73
+    return " " * (len(m.group()) - 1) + ch

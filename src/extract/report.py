@@ -28,8 +28,15 @@ _ARROW = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "add
 
 def raw_text(out_dir, doc: dict, raw_dir=None) -> tuple[str | None, str]:
     """(text, where) of one document's original file, or (None, why not). Tries ``raw_dir``,
-    then the input folder of the run; a file whose sha256 differs from the run is refused,
-    because the stored offsets would point at the wrong characters."""
+    then the input folder of the run.
+
+    An output folder may come from anyone, so what it names is not trusted: the file is read
+    only inside a raw folder (``doc["path"]`` resolved with its links and "..", and refused
+    when it leaves the folder or is absolute), only when it is a regular file, and only when
+    the output holds its sha256 and the file still matches it (the stored offsets would
+    otherwise point at the wrong characters). Without a sha256 nothing is read."""
+    if not doc.get("sha256"):
+        return None, f"{doc['path']}: the output holds no sha256 for it, so it is not read"
     bases = [Path(raw_dir)] if raw_dir else []
     folder = isinstance(out_dir, (str, Path))
     recorded = read_metadata(out_dir).get("input") if folder else None
@@ -40,19 +47,39 @@ def raw_text(out_dir, doc: dict, raw_dir=None) -> tuple[str | None, str]:
             bases += [a / rec for a in Path(out_dir).resolve().parents[:3]]
     tried = []
     for base in dict.fromkeys(bases):
-        path = base if base.is_file() else base / doc["path"]
         if base.is_file() and base.name != doc["path"]:
+            continue                                # a run over one file: that file only
+        path, refused = _inside(base, doc["path"])
+        if refused:
+            tried.append(refused)
             continue
         try:
             loaded = load_file(path)
         except LoadError as exc:
             tried.append(f"{path}: {exc}")
             continue
-        if doc.get("sha256") and loaded.sha256 != doc["sha256"]:
+        if loaded.sha256 != doc["sha256"]:
             tried.append(f"{path}: changed since the run (sha256 differs)")
             continue
         return loaded.text, str(path)
     return None, "; ".join(tried) or "no raw folder known (pass --raw DIR)"
+
+
+def _inside(base: Path, name: str) -> tuple[Path, str | None]:
+    """The file ``name`` of the raw folder ``base`` (or ``base`` itself when the run was over
+    one file), resolved; or a reason to refuse it."""
+    if base.is_file():
+        return base.resolve(), None
+    shown = base / name
+    if Path(name).is_absolute():
+        return shown, f"{name}: an absolute path, not a file of the raw folder {base} (not read)"
+    root = base.resolve()
+    path = shown.resolve()
+    if not path.is_relative_to(root):
+        return shown, f"{shown}: leaves the raw folder {base} (not read)"
+    if path.exists() and not path.is_file():
+        return shown, f"{shown}: not a regular file (not read)"
+    return path, None
 
 
 def show_document(out_dir, doc_id: str, raw_dir=None):
