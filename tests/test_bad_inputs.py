@@ -132,7 +132,7 @@ def test_killed_run_leaves_previous_output_intact(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "extract", "run", str(big), "--out", str(out),
                              "--jobs", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(out.glob(".*.parquet.tmp")):
+    while time.monotonic() < deadline and not any(out.glob(".run-*")):
         time.sleep(0.05)
     time.sleep(0.5)
     proc.send_signal(signal.SIGKILL)

@@ -6,6 +6,7 @@ kills a worker runs last.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -96,7 +97,10 @@ def test_dev_articles_same_rows_as_local(client, raw_dir, dev_out, tmp_path):
         schema = pq.read_schema(out / name / files[0])
         assert schema.equals(SCHEMAS[name], check_metadata=False)
         meta = pq.read_schema(dev_out / f"{name}.parquet").metadata
-        assert schema.metadata[b"extract"] == meta[b"extract"]   # both record the input resolved
+        # both record the input resolved; each run its own run id
+        dask_meta, local_meta = (json.loads(m[b"extract"]) for m in (schema.metadata, meta))
+        assert dask_meta.pop("run_id") != local_meta.pop("run_id")
+        assert dask_meta == local_meta
     import pandas as pd
 
     assert len(pd.read_parquet(out / "metrics")) == len(a["metrics"]) == s.metrics > 0
@@ -144,8 +148,12 @@ def test_rerun_leaves_exactly_the_new_parts(client, bad_in, bad_local, tmp_path)
                 max_bytes=MAX_BYTES)
     extract.run(bad_in, out, engine="dask", client=client, partition_size=100,
                 max_bytes=MAX_BYTES)
+    (run,) = [p.name for p in out.iterdir() if p.name.startswith(".run-")]
+    assert os.readlink(out / ".current") == run
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == sorted(
-        [t for t in TABLES] + [f"{t}/part-00000.parquet" for t in TABLES])
+        [".current", ".extract.lock", run] + [t for t in TABLES]
+        + [f"{run}/{t}" for t in TABLES] + [f"{run}/{t}/part-00000.parquet" for t in TABLES])
+    assert all(os.readlink(out / t) == f".current/{t}" for t in TABLES)
     assert_same_rows(bad_local[0], out)
 
 
@@ -169,7 +177,7 @@ def test_fsspec_reading_and_writing_in_process(bad_in, bad_local, ruleset):
             rel = p.relative_to(bad_in).as_posix()
             mem.pipe_file(f"{src}/{rel}", p.read_bytes())
     items = dask_engine.list_inputs(mem, src)
-    assert [r for _, r in items] == sorted(r for _, r in items)
+    assert [i.doc_id for i in items] == sorted(i.doc_id for i in items)
     meta = metadata(ruleset.fingerprint, {"input": "memory://"})
     parts = dask_engine.partitions(items, 5)
     for i, part in enumerate(parts):

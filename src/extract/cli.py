@@ -1,6 +1,6 @@
 """The command line: each command is a thin call into the library.
 
-    extract run IN --out OUT [--jobs N] [--rules DIR] [--strict] [--force]
+    extract run IN --out OUT [--jobs N] [--rules DIR] [--strict] [--force] [--follow-symlinks]
                 [--engine local|dask] [--scheduler ADDRESS] [--partition-size N]
     extract show FILE [--rules DIR] [--why]
     extract eval GOLD --raw DIR --out DIR [--verbose] [--json]
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -71,15 +72,17 @@ def _pyarrow_without_pandas() -> None:
 def cmd_run(args) -> int:
     if args.engine == "local" and getattr(args, "as_program", False):
         _pyarrow_without_pandas()
+    from .commit import OutputLocked
     from .runner import run
 
     try:
         summary = run(args.input, args.out, rules_dir=args.rules, jobs=args.jobs,
                       max_bytes=args.max_bytes, force=args.force,
+                      follow_symlinks=args.follow_symlinks,
                       progress=_progress_printer(sys.stderr), engine=args.engine,
                       scheduler=args.scheduler, partition_size=args.partition_size,
                       n_workers=args.jobs)
-    except (FileNotFoundError, FileExistsError, ImportError) as exc:
+    except (OSError, OutputLocked, ImportError) as exc:   # each message names its path
         print(f"extract run: {exc}", file=sys.stderr)
         return 2
     print(summary)
@@ -187,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="extract every article below a folder into Parquet tables")
-    r.add_argument("input", help="folder of articles (*.txt, recursive) or one file")
+    r.add_argument("input", help="folder of articles (*.txt, *.html, *.htm in any case, "
+                                 "recursive) or one file")
     r.add_argument("--out", required=True, help="output folder for the Parquet tables")
     r.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -197,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="exit 1 if any file failed")
     r.add_argument("--force", action="store_true",
                    help="write into --out even if it holds files that are not extract output")
+    r.add_argument("--follow-symlinks", action="store_true",
+                   help="read symlinks whose target is outside the input folder (default: "
+                        "such a link is an error row)")
     r.add_argument("--engine", choices=["local", "dask"], default="local",
                    help="local: worker processes on this machine (default); dask: a Dask "
                         "cluster (pip install 'extract[dask]'); IN and --out may then be "
@@ -255,6 +262,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that a run cleans up as for Ctrl-C."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+def _stopped(args, how: str) -> str:
+    line = f"extract {args.command}: stopped by {how}"
+    if args.command == "run":
+        line += f"; temporary files removed, {args.out} holds the last complete run"
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import EvalError
     from .rules import RuleError
@@ -262,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # argv None: the `extract` program (or python -m extract); the process ends with the command
     args.as_program = argv is None
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:            # not the main thread: leave signals alone
+        previous = None
     try:
         return args.func(args)
     except RuleError as exc:
@@ -272,3 +298,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print(_stopped(args, "Ctrl-C (SIGINT)"), file=sys.stderr)
+        return 128 + signal.SIGINT
+    except _Terminated:
+        print(_stopped(args, "SIGTERM"), file=sys.stderr)
+        return 128 + signal.SIGTERM
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

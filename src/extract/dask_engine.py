@@ -4,40 +4,43 @@ Local processes (``runner.run``) stay the default; this engine is for corpora to
 machine (``pip install 'extract[dask]'``, ``extract run IN --out OUT --engine dask``).
 
 * Inputs and outputs are local folders or fsspec URLs (``s3://``, ``gcs://``, ``file://``). The
-  client lists the input files (recursive ``*.txt``, ``*.html``, ``*.htm``, sorted by relative
-  path, exactly as ``runner.find_inputs``) and cuts the sorted list into partitions of
+  client lists the input files (``batch.list_local`` for a local folder, ``batch.list_fs`` for an
+  object store: the same names, ids and order) and cuts the sorted list into partitions of
   ``partition_size`` files: partition ``i`` is always the same files, whatever the cluster.
-* A task processes one partition with ``runner.process_file`` (the local engine's per-document
-  code; bytes are read through fsspec and decoded by ``load.decode``, so a failing document is
-  the same error row) and writes one Parquet file per table: ``OUT/<table>/part-00000.parquet``,
-  with the Arrow schemas and metadata of ``tables.SCHEMAS``. Only the rules *folder* is shipped;
+* A task processes one partition with ``batch.process_input`` (the local engine's per-document
+  code; a local file is read by ``load.read_file``, an object through fsspec, at most
+  ``max_bytes + 1`` bytes either way, so a failing document is the same error row) and writes
+  one Parquet file per table: ``OUT/<table>/part-00000.parquet``, with the Arrow schemas of
+  ``tables.SCHEMAS`` and the run's metadata (with its run id). Only the rules *folder* is shipped;
   each worker process loads the rules and the tokenizer once (``rules.default_rules`` and
   ``segment.default_tokenizer`` are cached per process).
 * A task whose worker dies is rescheduled by Dask; a task that raises (a failed write to the
   object store) is retried twice (``retries=2``). Part names are deterministic, so a retried or
   repeated task overwrites its own file with the same rows.
-* On a local filesystem each part is written to a hidden temporary name
-  (``.part-00000.parquet.<token>.tmp``) and renamed into place. Object stores have no rename:
-  there a part is written straight to its final key (an object appears whole or not at all), and
-  the output is the listing of the folders once the run has returned. When every partition has
-  succeeded, part files that this run did not write (left by an earlier run with more
-  partitions) and the single-file tables of a local-engine run in the same folder are removed.
+* On a local filesystem the parts go into the run's own hidden folder and the run is committed
+  as the local engine's is (``commit``: one run at a time, all tables or none). Object stores
+  have no rename: there a part is written straight to its final key (an object appears whole or
+  not at all); once every partition has succeeded, part files that this run did not write and
+  the single-file tables of a local-engine run are removed. Until then the folder mixes runs,
+  and ``tables.read`` refuses it (the run ids disagree).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import posixpath
 import re
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
-from .load import DEFAULT_MAX_BYTES
-from .runner import PATTERNS, RunSummary, process_file
-from .tables import TABLES, arrow_table, metadata, table_records
+from . import commit
+from .batch import (Input, RunSummary, check_out_dir, check_out_fs, list_fs, list_local,
+                    process_input, require_inputs)
+from .load import DEFAULT_MAX_BYTES, LoadError, read_file, too_large
+from .tables import TABLES, arrow_table, columns_of, metadata, table_records
 
 DEFAULT_PARTITION_SIZE = 100
 _PART = re.compile(r"part-(\d+)\.parquet")
@@ -66,33 +69,12 @@ def _is_local(fs) -> bool:
     return isinstance(fs, LocalFileSystem)
 
 
-def _display(rel: str) -> str:
-    # as runner._rel: non-UTF-8 file names arrive as surrogate escapes; keep them printable
-    return rel.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def list_inputs(fs, root: str) -> list[tuple[str, str]]:
-    """(path in ``fs``, relative path) of every input file below ``root``, sorted by relative path,
-    like ``runner.find_inputs``: recursive, the names of ``runner.PATTERNS``, symlinked folders not
-    followed (a symlink to a file is an input, as with ``os.walk``)."""
-    if not fs.exists(root):
-        raise FileNotFoundError(f"{root}: input folder not found")
-    if fs.isfile(root):
-        return [(root, posixpath.basename(root.rstrip("/")))]
-    prefix = root.rstrip("/") + "/"
-    found = []
-    for name, info in fs.find(root, detail=True).items():
-        if not name.startswith(prefix):
-            continue
-        rel = name[len(prefix):]
-        base = rel.rsplit("/", 1)[-1]
-        if not any(fnmatch.fnmatchcase(base, pat) for pat in PATTERNS):
-            continue
-        if info.get("type") == "directory" or (info.get("islink") and fs.isdir(name)):
-            continue
-        found.append((rel, name))
-    found.sort()
-    return [(name, _display(rel)) for rel, name in found]
+def list_inputs(fs, root: str, follow_symlinks: bool = False) -> list[Input]:
+    """The inputs below ``root``: ``batch.list_local`` on a local filesystem (symlink rules
+    included), ``batch.list_fs`` on an object store."""
+    if _is_local(fs):
+        return list_local(root, follow_symlinks)
+    return list_fs(fs, root)
 
 
 def partitions(items: list, size: int) -> list[list]:
@@ -102,34 +84,26 @@ def partitions(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
-class FsPath:
-    """Just what ``load.load_file`` uses of a ``pathlib.Path`` (``stat().st_size`` and
-    ``read_bytes()``), over an fsspec filesystem. Failures are OSErrors, so an unreadable object
-    becomes the same "unreadable: ..." error row as an unreadable local file."""
-
-    def __init__(self, fs, path: str):
-        self.fs, self.path = fs, path
-
-    def _call(self, fn, *args):
-        try:
-            return fn(*args)
-        except OSError:
-            raise
-        except Exception as exc:  # object-store clients raise their own exception types
-            raise OSError(f"{type(exc).__name__}: {exc}") from exc
-
-    def stat(self) -> os.stat_result:
-        size = self._call(self.fs.size, self.path)
-        return os.stat_result((0, 0, 0, 0, 0, 0, int(size or 0), 0, 0, 0))
-
-    def read_bytes(self) -> bytes:
-        return self._call(self.fs.cat_file, self.path)
-
-    def __fspath__(self) -> str:
-        return self.path
-
-    def __str__(self) -> str:
-        return self.path
+def read_fs(fs, path: str, max_bytes: int) -> bytes:
+    """An object's bytes through fsspec, as ``load.read_file`` reads a local file: only a file,
+    at most ``max_bytes + 1`` bytes read, else LoadError. Client errors become "unreadable"."""
+    try:
+        info = fs.info(path)
+        if info.get("type") != "file":
+            raise LoadError(f"not a regular file: {info.get('type')}")
+        if (info.get("size") or 0) > max_bytes:
+            raise too_large(f"{info['size']} bytes", max_bytes)
+        with fs.open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except LoadError:
+        raise
+    except OSError as exc:
+        raise LoadError(f"unreadable: {exc.strerror or exc}") from None
+    except Exception as exc:  # object-store clients raise their own exception types
+        raise LoadError(f"unreadable: {type(exc).__name__}: {exc}") from None
+    if len(data) > max_bytes:
+        raise too_large("grew while read, past the limit", max_bytes)
+    return data
 
 
 def part_name(index: int, width: int) -> str:
@@ -158,11 +132,11 @@ def _write_part(fs, root: str, table: str, name: str, arrow) -> None:
             pq.write_table(arrow, f, compression="zstd")
 
 
-def process_partition(index: int, items: list[tuple[str, str]], fs_in, fs_out, out_root: str,
+def process_partition(index: int, items: list[Input], fs_in, fs_out, out_root: str,
                       rules_dir: str | None, fingerprint: str, max_bytes: int,
                       meta: dict[bytes, bytes], width: int) -> dict:
-    """One partition on a worker: every file through ``runner.process_file``, then one Parquet
-    file per table. Returns the partition's counts and error rows (small, for the summary)."""
+    """One partition on a worker: every file through ``batch.process_input``, then one Parquet
+    file per table below ``out_root``. Returns the partition's summary (small)."""
     from .ruleset import default_rules
 
     rules = default_rules(rules_dir)  # cached per worker process: loaded once, not per task
@@ -171,45 +145,17 @@ def process_partition(index: int, items: list[tuple[str, str]], fs_in, fs_out, o
             f"the worker loaded other rules ({rules.directory}, fingerprint {rules.fingerprint}) "
             f"than the client ({fingerprint}): install the same extract version on the workers, "
             f"or give a rules folder that they can read")
-    results = [process_file(FsPath(fs_in, path), rel, rules, None, max_bytes)
-               for path, rel in items]
+    read = read_file if _is_local(fs_in) else partial(read_fs, fs_in)
+    results = [process_input(Input(*item), rules, None, max_bytes, read) for item in items]
     records = table_records(results)
     name = part_name(index, width)
     for table in TABLES:
         _write_part(fs_out, out_root, table, name,
                     arrow_table(table, records[table]).replace_schema_metadata(meta))
+    summary = RunSummary()
+    summary.add({t: columns_of(t, records[t]) for t in TABLES})
     docs = records["documents"]
-    return {
-        "index": index, "documents": len(docs),
-        "ok": sum(1 for d in docs if d.status == "ok"),
-        "errors": [(d.path, d.error or "") for d in docs if d.status != "ok"],
-        "chars": sum(d.n_chars or 0 for d in docs),
-        "metrics": len(records["metrics"]), "dates": len(records["dates"]),
-        "rejects": len(records["rejects"]), "last": docs[-1].path if docs else "",
-    }
-
-
-def check_out(fs, root: str, force: bool = False) -> None:
-    """Refuse to write into a folder that holds something other than an extract output."""
-    if not fs.exists(root):
-        return
-    if not fs.isdir(root):
-        raise FileExistsError(f"{root}: exists and is not a folder")
-    ours = ({f"{t}.parquet" for t in TABLES} | {f".{t}.parquet.tmp" for t in TABLES}
-            | {".gitkeep"})
-    foreign = []
-    for entry in fs.ls(root, detail=True):
-        base = posixpath.basename(entry["name"].rstrip("/"))
-        if base in TABLES and entry["type"] == "directory":
-            foreign += [f"{base}/{n}" for n in _names(fs, entry["name"])
-                        if not (_PART.fullmatch(n) or _TMP.fullmatch(n))]
-        elif base not in ours:
-            foreign.append(base)
-    if foreign and not force:
-        foreign.sort()
-        raise FileExistsError(
-            f"{root}: not an extract output folder (it holds {', '.join(foreign[:3])}"
-            f"{' ...' if len(foreign) > 3 else ''}); choose another --out or pass --force")
+    return {"index": index, "summary": summary, "last": docs[-1].path if docs else ""}
 
 
 def _names(fs, folder: str) -> list[str]:
@@ -217,8 +163,8 @@ def _names(fs, folder: str) -> list[str]:
 
 
 def _cleanup(fs, root: str, written: set[str]) -> None:
-    """After a complete run: remove part files this run did not write, stray temporary files and
-    the single-file tables of a local-engine run, so the folder holds exactly this run."""
+    """After a complete run on an object store: remove part files this run did not write, stray
+    temporary files and the single-file tables of a local-engine run."""
     for table in TABLES:
         folder = f"{root}/{table}"
         if fs.isdir(folder):
@@ -245,7 +191,8 @@ def _rules_to_ship(rules, rules_dir) -> str | None:
 
 def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
              rules_dir: str | Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-             force: bool = False, progress: Callable[[int, int, str], None] | None = None,
+             force: bool = False, follow_symlinks: bool = False,
+             progress: Callable[[int, int, str], None] | None = None,
              client=None, scheduler: str | None = None,
              partition_size: int = DEFAULT_PARTITION_SIZE, n_workers: int | None = None,
              storage_options: dict | None = None) -> RunSummary:
@@ -258,8 +205,6 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
     fsspec for both the input and the output (credentials, endpoint, ...).
     """
     _require()
-    from distributed import Client, as_completed
-
     from .ruleset import default_rules
 
     t0 = time.perf_counter()
@@ -268,17 +213,48 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
     fs_in, in_root = _fs(in_dir, storage_options)
     fs_out, out_root = _fs(out_dir, storage_options)
     out_root = out_root.rstrip("/") or out_root
-    check_out(fs_out, out_root, force)
-    items = list_inputs(fs_in, in_root)
-    parts = partitions(items, partition_size)
-    width = max(5, len(str(len(parts) - 1)))
+    items = require_inputs(list_inputs(fs_in, in_root, follow_symlinks), in_dir)
+    local_out = _is_local(fs_out)
+    (check_out_dir if local_out else partial(check_out_fs, fs_out))(out_root, force)
     # the input as the local engine records it: an absolute path, or the URL as given
     recorded = str(in_dir) if "://" in str(in_dir) else str(Path(in_dir).resolve())
-    meta = metadata(rules.fingerprint, {"input": recorded})
+    run_id = commit.new_run_id()
+    meta = metadata(rules.fingerprint, {"input": recorded, "run_id": run_id})
+    summary = RunSummary(out_dir=Path(out_dir) if local_out and "://" not in str(out_dir)
+                         else str(out_dir))
     fs_out.makedirs(out_root, exist_ok=True)
-    for table in TABLES:
-        fs_out.makedirs(f"{out_root}/{table}", exist_ok=True)
+    if not local_out:
+        written = _run_tasks(items, fs_in, fs_out, out_root, meta, summary, shipped_dir, rules,
+                           max_bytes, partition_size, client, scheduler, n_workers, progress)
+        _cleanup(fs_out, out_root, written)
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    with commit.OutputLock(out_root, run_id):
+        check_out_dir(out_root, force)
+        commit.cleanup(out_root)
+        gen = commit.start(out_root, run_id)
+        try:
+            _run_tasks(items, fs_in, fs_out, str(gen), meta, summary, shipped_dir, rules,
+                       max_bytes, partition_size, client, scheduler, n_workers, progress)
+            commit.commit(out_root, gen, list(TABLES), [f"{t}.parquet" for t in TABLES])
+        except BaseException:
+            if not commit.is_committed(out_root, gen):
+                commit.discard(gen)
+            raise
+    summary.seconds = time.perf_counter() - t0
+    return summary
 
+
+def _run_tasks(items, fs_in, fs_out, root: str, meta, summary: RunSummary, shipped_dir, rules,
+               max_bytes, partition_size, client, scheduler, n_workers, progress) -> set[str]:
+    """Every partition as a task writing below ``root``; their summaries added in partition
+    order. Returns the part file names written."""
+    from distributed import Client, as_completed
+
+    parts = partitions(items, partition_size)
+    width = max(5, len(str(len(parts) - 1)))
+    for table in TABLES:
+        fs_out.makedirs(f"{root}/{table}", exist_ok=True)
     owned: list = []
     if client is None:
         if scheduler:
@@ -292,17 +268,15 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
             owned += [cluster, Client(cluster)]
             client = owned[-1]
     token = uuid.uuid4().hex[:10]
-    summary = RunSummary(out_dir=Path(out_dir) if _is_local(fs_out) and "://" not in str(out_dir)
-                         else str(out_dir))
     done: dict[int, dict] = {}
     try:
         threads = sum(client.nthreads().values())
         window = max(32, 4 * threads)  # partitions in flight: scheduler memory stays flat
 
         def submit(i: int):
-            return client.submit(process_partition, i, parts[i], fs_in, fs_out, out_root,
-                                 shipped_dir, rules.fingerprint, max_bytes, meta, width,
-                                 key=f"extract-partition-{token}-{i:0{width}d}", retries=2)
+            return client.submit(process_partition, i, [tuple(p) for p in parts[i]], fs_in,
+                                 fs_out, root, shipped_dir, rules.fingerprint, max_bytes, meta,
+                                 width, key=f"extract-partition-{token}-{i:0{width}d}", retries=2)
 
         inflight = {i: submit(i) for i in range(min(window, len(parts)))}
         following = len(inflight)
@@ -317,25 +291,16 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
                     inflight[following] = submit(following)
                     pending.add(inflight[following])
                     following += 1
-                n_docs += res["documents"]
-                if progress and res["documents"]:
+                n_docs += res["summary"].documents
+                if progress and res["summary"].documents:
                     progress(n_docs, len(items), res["last"])
         except BaseException:
             pending.clear()
             client.cancel(list(inflight.values()))
             raise
         for i in range(len(parts)):
-            res = done[i]
-            summary.documents += res["documents"]
-            summary.ok += res["ok"]
-            summary.errors += [tuple(e) for e in res["errors"]]
-            summary.chars += res["chars"]
-            summary.metrics += res["metrics"]
-            summary.dates += res["dates"]
-            summary.rejects += res["rejects"]
+            summary.merge(done[i]["summary"])
     finally:
         for obj in reversed(owned):
             obj.close()
-    _cleanup(fs_out, out_root, {part_name(i, width) for i in range(len(parts))})
-    summary.seconds = time.perf_counter() - t0
-    return summary
+    return {part_name(i, width) for i in range(len(parts))}

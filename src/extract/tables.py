@@ -1,15 +1,15 @@
 """Arrow schemas, Parquet writing and reading, run metadata.
 
-Column names are the public interface. Tables are written to a temporary name and renamed into
-place, so an interrupted run leaves the previous complete output readable. Every file carries the
-package version and the rules fingerprint in its metadata.
+Column names are the public interface. A run writes its tables into a hidden folder of its own
+and commits them together (see ``commit``), so an interrupted run leaves the previous complete
+output readable. Every file carries the package version, the rules fingerprint and the run id in
+its metadata; :func:`read` refuses a folder whose tables come from different runs.
 """
 
 from __future__ import annotations
 
 import json
 import operator
-import os
 from pathlib import Path
 from typing import Iterable
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__
+from .commit import resolve
 
 _str = pa.string()
 _i64 = pa.int64()
@@ -108,8 +109,8 @@ def metadata(rules_fingerprint: str, extra: dict | None = None) -> dict[bytes, b
 
 
 class TableWriter:
-    """Streams one table to ``<out>/.<name>.parquet.tmp`` in row groups, then renames it into
-    place. Rows are gathered into one Python list per column until ``row_group_rows`` rows have
+    """Streams one table to ``<folder>/<name>.parquet`` in row groups (``folder`` is a run's own
+    hidden folder, committed with the other tables by ``commit.commit``). Rows are gathered into one Python list per column until ``row_group_rows`` rows have
     come in (whole articles only: a group may run over by the last article's rows), then become
     one Arrow batch written as one row group. So a corpus of millions of small articles gives a
     few large row groups and memory stays flat. Converting once per row group rather than once
@@ -121,10 +122,9 @@ class TableWriter:
     def __init__(self, out_dir: Path, name: str, meta: dict[bytes, bytes],
                  row_group_rows: int = 5_000):
         self.name = name
-        self.final = Path(out_dir) / f"{name}.parquet"
-        self.tmp = self.final.with_name(f".{name}.parquet.tmp")
+        self.path = Path(out_dir) / f"{name}.parquet"
         self.schema = SCHEMAS[name].with_metadata(meta)
-        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd")
+        self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
         self.row_group_rows = row_group_rows
         self.pending: dict[str, list] = {f.name: [] for f in self.schema}
         self.pending_rows = 0
@@ -156,13 +156,17 @@ class TableWriter:
             # an empty table still carries its schema (and metadata)
             self.writer.write_table(self.schema.empty_table())
         self.writer.close()
-        os.replace(self.tmp, self.final)
 
     def abort(self) -> None:
         try:
             self.writer.close()
         finally:
-            self.tmp.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
+
+
+class MixedOutputError(FileNotFoundError):
+    """An output folder whose tables were written by different runs (a FileNotFoundError, like
+    a missing table: no consistent output is there). The message names the folder and runs."""
 
 
 def read(out_dir: str | Path) -> dict:
@@ -173,11 +177,63 @@ def read(out_dir: str | Path) -> dict:
     URL (``s3://...``, with the dask extra installed). Rows read from part files are put in the
     local engine's order: documents by path, the other tables by document (in that order), then
     start and end (rejects keep their order within a document), so both engines read the same.
+
+    All four tables are read from one committed run (see ``commit``) and must carry the same run
+    id; a folder that mixes runs raises MixedOutputError.
     """
+    found = _consistent(out_dir, with_rows=True)
+    tables = {n: table for n, (_, table, _) in found.items()}
+    if any(folder for folder, _, _ in found.values()):
+        tables = _in_local_order(tables)
+    return {n: _to_pandas(tables[n]) for n in TABLES}
+
+
+def read_metadata(out_dir: str | Path) -> dict:
+    """The run metadata (version, rules fingerprint, input, run id) stored with the tables
+    (``documents.parquet``, or the part files of ``documents/``); checked to be one run's."""
+    metas = _consistent(out_dir, with_rows=False)["documents"][2]
+    return metas[0] if metas else {}
+
+
+def _consistent(out_dir, with_rows: bool) -> dict[str, tuple[bool, pa.Table | None, list]]:
+    """Each table's (part folder?, rows or None, file metadata), read from the committed run
+    folder, and read again if a commit replaced that folder meanwhile; every file's run id must
+    agree, else MixedOutputError."""
     fs, root = _output_location(out_dir)
+    for _ in range(5):
+        base = resolve(root) if fs is None else root
+        try:
+            found = {n: _read_one(fs, n, path, folder, with_rows)
+                     for n, (path, folder) in _locate(fs, base, out_dir).items()}
+        except OSError as exc:
+            if fs is None and resolve(root) != base:
+                continue                  # a commit removed what we were reading: read again
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise FileNotFoundError(f"{out_dir}: cannot read the output: {exc}") from None
+        runs = {n: {m.get("run_id") for m in metas} or {None}
+                for n, (_, _, metas) in found.items()}
+        if len(set().union(*runs.values())) <= 1:
+            return found
+        if fs is None and resolve(root) != base:
+            continue
+        detail = "; ".join(f"{n}: {', '.join(sorted(r or 'none' for r in ids))}"
+                           for n, ids in runs.items())
+        raise MixedOutputError(
+            f"{out_dir}: the tables come from different runs ({detail}): an interrupted run "
+            f"on an object store, or files copied in by hand; run `extract run` again")
+    raise FileNotFoundError(f"{out_dir}: the output kept changing while it was read")
+
+
+def _meta_of(raw: dict | None) -> dict:
+    value = (raw or {}).get(b"extract")
+    return json.loads(value) if value else {}
+
+
+def _locate(fs, base: str, out_dir) -> dict[str, tuple[str, bool]]:
     found, missing = {}, []
     for n in TABLES:
-        single, folder = f"{root}/{n}.parquet", f"{root}/{n}"
+        single, folder = f"{base}/{n}.parquet", f"{base}/{n}"
         if _isfile(fs, single):
             found[n] = (single, False)
         elif _isdir(fs, folder):
@@ -188,10 +244,22 @@ def read(out_dir: str | Path) -> dict:
         raise FileNotFoundError(
             f"{out_dir}: not an extract output (missing "
             f"{', '.join(m + '.parquet' for m in missing)} or their part folders)")
-    tables = {n: _read_table(fs, n, path, folder) for n, (path, folder) in found.items()}
-    if any(folder for _, folder in found.values()):
-        tables = _in_local_order(tables)
-    return {n: _to_pandas(tables[n]) for n in TABLES}
+    return found
+
+
+def _read_one(fs, name: str, path: str, folder: bool, with_rows: bool):
+    """(folder?, the table's rows or None, the metadata of each of its files)."""
+    if not folder:
+        if with_rows:
+            table = pq.read_table(path, filesystem=fs)
+            return False, table, [_meta_of(table.schema.metadata)]
+        return False, None, [_meta_of(pq.read_schema(path, filesystem=fs).metadata)]
+    import pyarrow.dataset as ds
+
+    # hidden (".part-*.tmp") and "_"-prefixed files are ignored, as by pandas, DuckDB, Polars
+    dataset = ds.dataset(path, schema=SCHEMAS[name], format="parquet", filesystem=fs)
+    metas = [_meta_of(f.physical_schema.metadata) for f in dataset.get_fragments()]
+    return True, (dataset.to_table() if with_rows else None), metas
 
 
 def _output_location(out_dir: str | Path):
@@ -200,7 +268,10 @@ def _output_location(out_dir: str | Path):
         import fsspec
 
         fs, root = fsspec.core.url_to_fs(out_dir)
-        return fs, root.rstrip("/") or root
+        root = root.rstrip("/") or root
+        from fsspec.implementations.local import LocalFileSystem
+
+        return (None if isinstance(fs, LocalFileSystem) else fs), root
     return None, str(Path(out_dir))
 
 
@@ -210,15 +281,6 @@ def _isfile(fs, path: str) -> bool:
 
 def _isdir(fs, path: str) -> bool:
     return Path(path).is_dir() if fs is None else fs.isdir(path)
-
-
-def _read_table(fs, name: str, path: str, folder: bool) -> pa.Table:
-    if not folder:
-        return pq.read_table(path, filesystem=fs)
-    import pyarrow.dataset as ds
-
-    # hidden (".part-*.tmp") and "_"-prefixed files are ignored, as by pandas, DuckDB, Polars
-    return ds.dataset(path, schema=SCHEMAS[name], format="parquet", filesystem=fs).to_table()
 
 
 def _in_local_order(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
@@ -240,20 +302,3 @@ def _in_local_order(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         order = pc.sort_indices(t.append_column("__doc", rank), sort_keys=keys)
         out[name] = t.take(order)
     return out
-
-
-def read_metadata(out_dir: str | Path) -> dict:
-    """The run metadata (version, rules fingerprint, ...) stored with the documents table
-    (``documents.parquet``, or the part files of ``documents/``)."""
-    fs, root = _output_location(out_dir)
-    path = f"{root}/documents.parquet"
-    if not _isfile(fs, path):
-        folder = f"{root}/documents"
-        parts = (sorted(str(p) for p in Path(folder).glob("part-*.parquet")) if fs is None
-                 else sorted(fs.glob(f"{folder}/part-*.parquet")))
-        if not parts:
-            raise FileNotFoundError(f"{out_dir}: not an extract output (no documents table)")
-        path = parts[0]
-    meta = pq.read_schema(path, filesystem=fs).metadata or {}
-    raw = meta.get(b"extract")
-    return json.loads(raw) if raw else {}
