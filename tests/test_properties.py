@@ -390,11 +390,38 @@ def test_anchored_scan_finds_what_finditer_finds(case, text):
     assert fast == plain
 
 
-def test_an_anchored_scan_is_bounded_by_one_timeout_like_finditer():
-    """The time limit covers the whole scan, not each place tried (as for finditer)."""
+def test_an_anchored_scan_is_bounded_by_a_timeout_on_each_try():
+    """A try that takes longer than the limit raises; many quick tries do not add up."""
     from extract.rules import anchored_finditer, words_pattern
 
     pattern = regex.compile(r"ab\d", regex.V0)
     with pytest.raises(TimeoutError):
         list(anchored_finditer(pattern, words_pattern(["ab"]), "ab1" * 1000, timeout=0.0))
     assert len(list(anchored_finditer(pattern, words_pattern(["ab"]), "ab1" * 1000))) == 1000
+
+
+# --- scans with a time limit per search (rules.finditer) ---------------------------------------
+
+_SCANNED = [r"\d+", r"a*?", r"x*", r"(?<=a)b*", r"(?:ab|b)c?", r"(?r)\d+年", r"(?r)a?b", r"\b", r"(?=a)"]
+
+
+@SETTINGS
+@given(st.sampled_from(_SCANNED),
+       st.lists(st.sampled_from(["a", "b", "c", "x", "1", "12", "年", " ", "ab"]), max_size=25).map("".join))
+def test_finditer_with_a_limit_per_search_finds_what_finditer_finds(source, text):
+    from extract.rules import finditer
+
+    pattern = regex.compile(source, regex.V0)
+    assert [m.span() for m in finditer(pattern, text)] == [m.span() for m in pattern.finditer(text)]
+
+
+def test_many_quick_searches_do_not_add_up_to_a_timeout():
+    """An article of many matches is never cut short: the limit is on each search. The engine's
+    own finditer adds the searches up and gives up on the same text."""
+    from extract.rules import finditer
+
+    pattern = regex.compile(r"(?:a|b)\d", regex.V0)
+    text = ("x" * 1000 + "a1") * 20000
+    with pytest.raises(TimeoutError):
+        sum(1 for _ in pattern.finditer(text, timeout=0.05))
+    assert sum(1 for _ in finditer(pattern, text, timeout=0.05)) == 20000

@@ -21,7 +21,7 @@ from .normalize import NormText
 from .sentences import Sentences
 from .tagger import Tagger
 
-_CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)
+_CLAUSE_MARK = regex.compile(r"[，,；;：:]")
 
 
 class Attribution(NamedTuple):
@@ -47,6 +47,9 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
     prev: Prev | None = None
     prev_sentence = None
     date_starts = [d.start for d in found_dates]
+    # where each clause mark ends, in order: the last one before a quantity is found by bisection
+    # (a search back from each quantity would be quadratic in a sentence without marks)
+    marks = [m.end() for m in _CLAUSE_MARK.finditer(clean)]
     target_markers = tuple(rules.labels.target_markers)
     part_markers = rules.labels.part_markers
     for idx, q in enumerate(quantities):
@@ -54,8 +57,8 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         if prev_sentence != s_lo:
             prev = None
             prev_sentence = s_lo
-        m = _CLAUSE_MARK_LAST.search(clean, s_lo, q.start)    # the last mark before it
-        left_lo = m.end() if m else s_lo
+        k = bisect.bisect_right(marks, q.start) - 1          # the last mark before it
+        left_lo = marks[k] if k >= 0 and marks[k] - 1 >= s_lo else s_lo
         if prev and prev.end > left_lo:
             left_lo = prev.end
         left_end = q.start

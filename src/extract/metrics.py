@@ -16,7 +16,7 @@ import regex
 from .numbers import CN_PLACES, CN_SCALES, parse_number
 from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE,
                              RULE_PERCENT_WORD, RULE_UNIT, QuantityRules)
-from .rules import REGEX_TIMEOUT
+from .rules import REGEX_TIMEOUT, finditer
 from .traps import SpanIndex
 
 _SCALE_ONLY = set(CN_SCALES) | set(CN_PLACES) - {"十"}
@@ -127,7 +127,7 @@ def quantity_matches(clean: str, rules: QuantityRules
     scan = rules.scan
     lead_last = scan.lead_last
     prev_end = 0          # where the previous match ended: a lead cannot reach back past it
-    for m in scan.core.finditer(clean, timeout=REGEX_TIMEOUT):
+    for m in finditer(scan.core, clean):
         surface, pct = m.group("unit", "pct")
         start, end = m.span()
         lead_from, prev_end = prev_end, end

@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import time
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Iterator
@@ -28,8 +27,9 @@ from typing import Annotated, Any, Iterable, Iterator
 import regex
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-# Every pattern a rule author writes runs under this time limit (seconds per call), so a
-# pathological input cannot hang a batch.
+# Every pattern a rule author writes runs under this time limit (seconds per search for one
+# match), so a pathological pattern cannot hang a batch, while a long article with many matches
+# is never cut short (see finditer).
 REGEX_TIMEOUT = 2.0
 
 
@@ -198,6 +198,37 @@ def compile_pattern(pattern: str, where: str, flags: int = 0) -> regex.Pattern:
 
 # --- the scan engine ---------------------------------------------------------------------------
 
+def finditer(pattern: regex.Pattern, text: str, timeout: float = REGEX_TIMEOUT
+             ) -> Iterator[regex.Match]:
+    """The matches of ``pattern.finditer(text)``, in its order, with the time limit on each
+    search for the next match rather than on the whole scan.
+
+    The regex engine's own ``finditer(timeout=...)`` adds up the time of every search of the
+    scan, so an ordinary article of tens of megabytes with many matches would time out; here a
+    limit is only reached by a search that takes that long on its own (a pathological pattern).
+    An empty match is continued as finditer continues it (the next match may start where it
+    ends); a right-to-left ``(?r)`` pattern is searched from the end."""
+    reverse = bool(pattern.flags & regex.REVERSE)
+    search = pattern.search
+    bound = len(text)            # where the next search ends (right to left) or starts
+    pos = 0
+    while True:
+        m = search(text, 0, bound, timeout=timeout) if reverse else search(text, pos, timeout=timeout)
+        while m is not None and m.end() == m.start():
+            yield m              # an empty match: the engine's own finditer says what follows
+            it = (pattern.finditer(text, 0, m.end(), timeout=timeout) if reverse
+                  else pattern.finditer(text, m.start(), timeout=timeout))
+            next(it)
+            m = next(it, None)
+        if m is None:
+            return
+        yield m
+        if reverse:
+            bound = m.start()
+        else:
+            pos = m.end()
+
+
 def anchored_finditer(pattern: regex.Pattern, starts: re.Pattern, text: str,
                       timeout: float = REGEX_TIMEOUT) -> Iterator[regex.Match]:
     """What ``pattern.finditer(text)`` yields (its non-empty matches), for a pattern whose every
@@ -209,16 +240,12 @@ def anchored_finditer(pattern: regex.Pattern, starts: re.Pattern, text: str,
     Every place the engine could find a match is tried in the same order, so the matches are
     the same; the text between start words is never looked at by the regex engine. The patterns
     of a rule with starts run left to right and cannot match the empty string (checked when the
-    rules load), and ``timeout`` bounds the whole scan, as it bounds a finditer."""
+    rules load), and ``timeout`` bounds each try, as :func:`finditer` bounds each search."""
     search, match = starts.search, pattern.match
-    deadline = time.monotonic() + timeout
     a = search(text)
     while a is not None:
         i = a.start()
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("regex timed out")
-        m = match(text, i, timeout=left)
+        m = match(text, i, timeout=timeout)
         if m is not None and m.end() > m.start():
             yield m
             a = search(text, m.end())
@@ -259,7 +286,7 @@ class Scanned:
         """The same matches without shortcuts: every pattern's finditer over the whole text.
         The reference the tests hold :meth:`finditer` to."""
         for p in self.patterns:
-            for m in p.finditer(text, timeout=REGEX_TIMEOUT):
+            for m in finditer(p, text):
                 if m.end() > m.start():
                     yield m
 
