@@ -30,7 +30,7 @@ class Quantity(NamedTuple):
     end: int
     value: float
     unit: str | None
-    unit_surface: str | None
+    unit_surface: str | None          # the unit as written; None for a percentage in words
     kind: str
     qualifier: str
     change: str | None
@@ -184,7 +184,7 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
                 elif change and basis is None and prev.basis and joined is not None:
                     basis = prev.basis                       # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
-            start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
+            start=start, end=end, value=value, unit=unit, unit_surface=surface,
             kind=kind, qualifier=_qualifier(m, pre, rules), change=change, basis=basis,
             rule=RULE_UNIT if surface else RULE_PERCENT_WORD,
             change_start=ch.start, change_verb=ch.verb, joiner_end=joined,

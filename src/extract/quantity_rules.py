@@ -162,11 +162,11 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
     core = (
         r"(?P<num>"
         r"(?<![\dA-Za-z.])(?P<ar>{arabic})(?:\s*(?P<h1>{inner})?\s*(?P<sc>{scale}))?"
-        r"|百分之(?P<pct>{arabic}|{cn_decimal})"
+        r"|{percent_word}(?P<pct>{arabic}|{cn_decimal})"
         # a Chinese numeral starts where its run starts (keeps long runs linear), may carry a
         # decimal (三点五), and a hedge may stand between it and its scale (三百余万元)
-        r"|(?P<vg>{vague}(?=[十百千万亿]))?(?<!{cn_char})(?P<cn>{cn_decimal})"
-        r"(?:\s*(?P<h1c>{inner})?\s*(?P<scc>[万亿]+))?"
+        r"|(?P<vg>{vague}(?={scale_char}))?(?<!{cn_char})(?P<cn>{cn_decimal})"
+        r"(?:\s*(?P<h1c>{inner})?\s*(?P<scc>{big_scale}+))?"
         r")"
         r"\s*(?P<h2>{inner})?"
         r"\s*(?P<unit>{units})?"
@@ -195,7 +195,7 @@ def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str],
     words = {w: "increase" for w in ch.increase} | {w: "decrease" for w in ch.decrease}
     basis_only = {w: "increase" for w in ch.basis_only.increase}
     basis_only |= {w: "decrease" for w in ch.basis_only.decrease}
-    between = alternation(ch.between + ["分别"]) if ch.between else "分别"
+    between = alternation(ch.between) or "(?!)"
     hedges = alternation(inner_hedges)
     basis = "|".join([alternation(ch.basis)] + [f"(?:{p})" for p in ch.basis_patterns])
     pat = (
