@@ -66,6 +66,10 @@ class DocFacts:
     org: str | None = None
     report_year: int | None = None
     published: str | None = None
+    org_type: str | None = None
+    region: str | None = None
+    adcode: str | None = None
+    org_id: str | None = None
 
 
 _SENTENCE_PUNCT = regex.compile(r"[，。,；;]")
@@ -195,9 +199,13 @@ def describe(norm: NormText, sents, found_dates, rules) -> DocFacts:
     published = None
     if hasattr(dates, "find_published"):
         published = dates.find_published(norm.clean, found_dates)
+    from .orgs import find_organisation
+
+    org = find_organisation(norm.clean, title, rules.extra["orgs"])
     return DocFacts(
         title=title,
-        org=find_org(norm.clean, title, dr),
+        org=org.org,
         report_year=find_report_year(norm.clean, title, found_dates, published, dr),
         published=published,
+        org_type=org.org_type, region=org.region, adcode=org.adcode, org_id=org.org_id,
     )

@@ -111,6 +111,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         doc_id=doc_id, path=path or doc_id,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
+        org_type=doc_facts.org_type, region=doc_facts.region, adcode=doc_facts.adcode,
+        org_id=doc_facts.org_id,
         report_year=doc_facts.report_year, published=doc_facts.published, status="ok",
         n_metrics=len(metrics), n_dates=len(date_records),
     )

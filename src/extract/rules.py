@@ -28,7 +28,8 @@ from .records import KINDS
 REGEX_TIMEOUT = 2.0
 
 _RULE_FILES = ("quantity.toml", "units.toml", "changes.toml", "traps.toml", "metrics.toml",
-               "dates.toml", "documents.toml", "segment.toml", "lexicon.txt", "tradsimp.tsv")
+               "dates.toml", "documents.toml", "segment.toml", "lexicon.txt", "tradsimp.tsv",
+               "orgs.toml", "divisions.tsv")
 
 
 class RuleError(ValueError):
@@ -471,11 +472,12 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     if dup:
         raise RuleError(f"{d / 'traps.toml'}: duplicate rule ids: {', '.join(sorted(dup))}")
 
-    from . import attribution, dates, documents  # their rule files are validated by their owners
+    from . import attribution, dates, documents, orgs  # rule files validated by their owners
     extra = {
         "metrics": attribution.load_metric_rules(d, frag),
         "dates": dates.load_date_rules(d, frag),
         "documents": documents.load_document_rules(d),
+        "orgs": orgs.load(d),
     }
     return RuleSet(
         directory=d,

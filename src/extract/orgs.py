@@ -1,0 +1,358 @@
+"""The reporting organisation of an article, placed in China's administrative divisions.
+
+1. Find mentions: every organisation word of rules/orgs.toml (公安局, 人民检察院, 警方 ...) with
+   the place written before it read leftwards from the gazetteer (内蒙古 + 锡林郭勒盟 + 公安局),
+   so a name is never cut inside a place name nor glued to the character before it; a unit
+   written after it (市公安局 + 湛河分局) belongs to it. National bodies (公安部, 最高人民检察院)
+   are found by name.
+2. Resolve each mention's division: a place form naming one division is that division; one
+   naming several (朝阳区) keeps the one whose parent the article names, else stays unresolved.
+   A mention with no place (市公安局) takes the division of its level that the article names in
+   the title, the opening (dateline, 本报讯), the last lines (the site) or near the mention.
+3. Score as before: each mention counts once, more in the title and the opening; mentions of one
+   organisation (one org_id) add up, and its longest spelling is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .gazetteer import FormSpec, Gazetteer, GazetteerError, build, read_divisions, stem_of
+
+LEVEL_CHARS = "省市州县区盟旗"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Word = Field(min_length=1)
+
+
+class GazetteerRules(_Strict):
+    file: str = "divisions.tsv"
+    suffixes: list[str]
+    short_suffix: dict[str, str] = {}
+    ethnic: list[str] = []
+    not_places: list[str] = []
+
+
+class AliasRule(_Strict):
+    alias: str = Field(min_length=2)
+    adcode: str = Field(pattern=r"^\d{6}$")
+    name: str
+    why: str
+
+
+class TypeRule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    why: str
+    heads: list[str] = Field(min_length=1)
+    needs_place: list[str] = []
+    units: list[str] = []
+    stations: list[str] = []
+    examples: list[str] = []
+
+
+class NationalRule(_Strict):
+    name: str = Field(min_length=2)
+    type: str
+    aliases: list[str] = []
+    why: str
+
+
+class OrgsFile(_Strict):
+    opening_chars: int = Field(400, ge=0)
+    title_bonus: int = 5
+    opening_bonus: int = 2
+    near_chars: int = Field(40, ge=0)
+    stop_chars: str = ""
+    gazetteer: GazetteerRules
+    alias: list[AliasRule] = []
+    type: list[TypeRule]
+    national: list[NationalRule] = []
+
+
+@dataclass(frozen=True, eq=False)
+class OrgRules:
+    config: OrgsFile
+    gazetteer: Gazetteer
+    head_type: dict[str, str]            # organisation word -> type id
+    needs_place: frozenset[str]
+    stations: frozenset[str]
+    national: dict[str, tuple[str, str]]  # spelling -> (name, type id)
+    heads: re.Pattern                    # every head and national spelling, longest first
+    units: dict[str, re.Pattern]         # type id -> a unit written after the head
+    stop: frozenset[str]
+    spec: FormSpec
+
+
+@dataclass(frozen=True)
+class OrgFacts:
+    org: str | None = None
+    org_type: str | None = None
+    region: str | None = None
+    adcode: str | None = None
+    org_id: str | None = None
+    start: int | None = None             # the chosen mention in the clean text, [start, end)
+    end: int | None = None
+
+
+def load(directory: Path) -> OrgRules:
+    """Read and validate rules/orgs.toml and the divisions table it names."""
+    from .rules import RuleError, _read_toml, _validate
+
+    path = directory / "orgs.toml"
+    data: OrgsFile = _validate(OrgsFile, _read_toml(path), path)
+    g = data.gazetteer
+    try:
+        divisions = read_divisions(directory / g.file)
+    except GazetteerError as exc:
+        raise RuleError(str(exc)) from None
+    names = {d.adcode: d.name for d in divisions}
+    for a in data.alias:
+        if names.get(a.adcode) != a.name:
+            raise RuleError(f"{path}: alias {a.alias!r}: {a.adcode} is "
+                            f"{names.get(a.adcode, 'not in the table')!r}, not {a.name!r}")
+    spec = FormSpec(tuple(g.suffixes), dict(g.short_suffix),
+                    tuple(sorted(g.ethnic, key=len, reverse=True)), frozenset(g.not_places))
+    gz = build(divisions, spec, [(a.alias, a.adcode) for a in data.alias])
+
+    head_type: dict[str, str] = {}
+    for t in data.type:
+        for h in t.heads + t.stations:
+            if h in head_type:
+                raise RuleError(f"{path}: type {t.id!r}: head {h!r} is also in {head_type[h]!r}")
+            head_type[h] = t.id
+        if set(t.needs_place) - set(t.heads):
+            raise RuleError(f"{path}: type {t.id!r}: needs_place lists words not in heads")
+    national: dict[str, tuple[str, str]] = {}
+    for n in data.national:
+        if n.type not in {t.id for t in data.type}:
+            raise RuleError(f"{path}: national {n.name!r}: unknown type {n.type!r}")
+        for spelling in [n.name, *n.aliases]:
+            national[spelling] = (n.name, n.type)
+    words = sorted(set(head_type) | set(national), key=lambda w: (-len(w), w))
+    stop = frozenset(data.stop_chars)
+    # a unit after the head: 1-5 characters that are not function words, then a unit word
+    unit_chars = "".join(sorted(stop - set(LEVEL_CHARS))) + "局党委长副"
+    units = {t.id: re.compile(rf"(?P<stem>(?:(?![{re.escape(unit_chars)}])[\u4e00-\u9fff]){{1,5}}?)"
+                              rf"(?:{'|'.join(map(re.escape, t.units))})")
+             for t in data.type if t.units}
+    return OrgRules(data, gz, head_type,
+                    frozenset(w for t in data.type for w in t.needs_place),
+                    frozenset(w for t in data.type for w in t.stations), national,
+                    re.compile("|".join(map(re.escape, words))), units, stop, spec)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    name: str                   # as written
+    org_type: str
+    places: tuple[str, ...]     # place forms before the head, outermost first (内蒙古, 锡林郭勒盟)
+    level: str | None           # a bare level character standing for the place (市公安局)
+    head_at: int                # where the organisation word starts
+    unit: str = ""              # a unit after the head, or the station's name
+    unit_place: str | None = None
+    national: str | None = None
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def mentions(text: str, rules: OrgRules) -> list[Mention]:
+    """Every organisation mention in ``text``, left to right, none inside another."""
+    gz, out, last_end = rules.gazetteer, [], 0
+    for m in rules.heads.finditer(text):
+        if m.start() < last_end:
+            continue
+        word = m.group()
+        if word in rules.national:
+            name, kind = rules.national[word]
+            out.append(Mention(m.start(), m.end(), word, kind, (), None, m.start(), national=name))
+            last_end = m.end()
+            continue
+        kind = rules.head_type[word]
+        pos = m.start() - 2 if text.endswith("政府", 0, m.start()) else m.start()
+        places: list[str] = []
+        form = gz.ending_at(text, pos, last_end)
+        while form and len(places) < 3:
+            # a place before a place is part of the name only as its parent (内蒙古锡林郭勒盟)
+            if places and not gz.contains(form, places[0]):
+                break
+            places.insert(0, form)
+            pos -= len(form)
+            form = gz.ending_at(text, pos, last_end)
+        level, start, unit = None, pos, ""
+        if word in rules.stations:
+            run = pos
+            while run > last_end and pos - run < 5 and _is_han(text[run - 1]) \
+                    and text[run - 1] not in rules.stop:
+                run -= 1
+            if not places and pos - run < 2:
+                continue
+            start, unit = (pos, text[pos:m.end()]) if places else (run, text[run:m.end()])
+        elif not places:
+            if word in rules.needs_place or pos <= last_end or text[pos - 1] not in LEVEL_CHARS:
+                continue
+            # a place the gazetteer does not know is left out rather than guessed at: the
+            # characters before 市 may be a name or the end of the previous sentence
+            level, start = text[pos - 1], pos - 1
+        end, unit_place = m.end(), None
+        tail = rules.units.get(kind)
+        t = tail.match(text, end) if tail and word not in rules.stations else None
+        if t:
+            unit, end = t.group(), t.end()
+            stem = t.group("stem")
+            if gz.ending_at(stem, len(stem)) == stem:
+                unit_place = stem
+        out.append(Mention(start, end, text[start:end], kind, tuple(places), level, m.start(),
+                           unit, unit_place))
+        last_end = end
+    return out
+
+
+# --- resolving mentions to divisions and organisations --------------------------------------
+
+@dataclass(frozen=True)
+class _Context:
+    """The places an article names: unique divisions (for disambiguation) and, per division,
+    its weight and whether it is named in the title, the opening or the last lines."""
+    named: frozenset[str]
+    spots: tuple[tuple[int, tuple[str, ...]], ...]   # (position, candidate adcodes); -1: title
+    length: int
+
+
+def _context(clean: str, title: str | None, rules: OrgRules) -> _Context:
+    gz = rules.gazetteer
+    spots = [(-1, gz.forms[f]) for _, _, f in gz.scan(title or "")]
+    spots += [(s, gz.forms[f]) for s, _, f in gz.scan(clean)]
+    named = frozenset(c[0] for _, c in spots if len(c) == 1)
+    return _Context(named, tuple(spots), len(clean))
+
+
+def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
+          within: str | None = None) -> str | None:
+    """The one division among ``cands`` (under ``within`` if given), using the divisions the
+    article names to tell namesakes apart; None when it stays ambiguous."""
+    if within is not None:
+        cands = tuple(c for c in cands if c == within or within in gz.ancestors(c))
+    if len(cands) == 1:
+        return cands[0]
+    named = tuple(c for c in cands if ctx.named & set(gz.ancestors(c)))
+    return named[0] if len(named) == 1 else None
+
+
+def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | None:
+    """The division of ``level`` (市, 县 ...) the article names where a reader would look for a
+    bare 市公安局's city: the title, the opening, the last lines, or near the mention."""
+    cfg, gz = rules.config, rules.gazetteer
+    scores: Counter = Counter()
+    strong: set[str] = set()
+    for pos, cands in ctx.spots:
+        fit = [c for c in cands if gz.divisions[c].name.endswith(level)]
+        if len(fit) != 1:
+            continue
+        code = fit[0]
+        title, opening = pos < 0, 0 <= pos < cfg.opening_chars
+        scores[code] += 1 + (cfg.title_bonus if title else 0) + (
+            cfg.opening_bonus if opening else 0)
+        if title or opening or pos >= ctx.length - 200 or abs(pos - at) <= cfg.near_chars:
+            strong.add(code)
+    ranked = sorted(((n, c) for c, n in scores.items() if c in strong), reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    key: str            # org_id, or a stand-in key for scoring when there is none
+    org_id: str | None
+    name: str
+    org_type: str
+    region: str | None
+    adcode: str | None
+
+
+def _resolve(m: Mention, ctx: _Context, rules: OrgRules, at: int) -> _Resolved:
+    gz = rules.gazetteer
+    if m.national:
+        key = f"national:{m.national}"
+        return _Resolved(key, key, m.name, m.org_type, None, None)
+    code: str | None = None
+    outer: str | None = None
+    for form in m.places:        # outermost first: each narrows the next (内蒙古 > 锡林郭勒盟)
+        cands = gz.forms.get(form, ())
+        got = _pick(cands, ctx, gz, outer) if cands else None
+        if got is None and outer is not None:
+            got = _pick(cands, ctx, gz)
+        code = outer = got
+    if not m.places and m.level:
+        code = _from_context(m.level, at, ctx, rules)
+    name, unit = m.name, m.unit
+    if m.unit_place is not None:
+        inner = _pick(gz.forms[m.unit_place], ctx, gz, code)
+        if inner is None and not m.places:     # the unit's place outranks a guess from context
+            code = None
+            inner = _pick(gz.forms[m.unit_place], ctx, gz)
+        if inner is not None:
+            parent = gz.divisions[inner].parent
+            if m.level and code is None and parent \
+                    and gz.divisions[parent].name.endswith(m.level):
+                code = parent
+            if code is not None and m.level and not m.places:
+                name = gz.divisions[code].name + m.name[1:]
+            code, unit = inner, ""
+    elif code is not None and m.level and not m.places:
+        name = gz.divisions[code].name + m.name[1:]
+    if m.name[m.head_at - m.start:].endswith(("支队", "大队")) and not unit:
+        unit = m.name[m.head_at - m.start:]
+    tail = f":{unit}" if unit else ""
+    if code is not None:
+        key = f"{code}:{m.org_type}{tail}"
+        return _Resolved(key, key, name, m.org_type, gz.divisions[code].name, code)
+    if m.places:
+        form = m.places[-1]
+        cands = gz.forms.get(form, ())
+        names = {gz.divisions[c].name for c in cands}
+        region = names.pop() if len(names) == 1 else None
+        key = f"name:{stem_of(form, rules.spec)[0]}:{m.org_type}{tail}"
+        return _Resolved(key, key, name, m.org_type, region, None)
+    if m.unit and not m.level:      # a station named by itself (南桥派出所)
+        key = f"name::{m.org_type}{tail}"
+        return _Resolved(key, key, name, m.org_type, None, None)
+    return _Resolved(f"generic:{m.name}", None, name, m.org_type, None, None)
+
+
+def find_organisation(clean: str, title: str | None, rules: OrgRules) -> OrgFacts:
+    """The reporting organisation: the most mentioned, weighted toward the title and opening."""
+    cfg = rules.config
+    body = mentions(clean, rules)
+    heads = mentions(title or "", rules)
+    if not body and not heads:
+        return OrgFacts()
+    ctx = _context(clean, title, rules)
+    scores: Counter = Counter()
+    best_of: dict[str, tuple[_Resolved, int | None, int | None]] = {}
+    for m in body:
+        r = _resolve(m, ctx, rules, m.start)
+        scores[r.key] += 1 + (cfg.opening_bonus if m.start < cfg.opening_chars else 0)
+        held = best_of.get(r.key)
+        if held is None or len(r.name) > len(held[0].name):
+            best_of[r.key] = (r, m.start, m.end)
+    for m in heads:
+        r = _resolve(m, ctx, rules, 0)
+        scores[r.key] += cfg.title_bonus
+        best_of.setdefault(r.key, (r, None, None))
+    key = max(scores, key=lambda k: (scores[k], len(best_of[k][0].name), best_of[k][0].name))
+    r, start, end = best_of[key]
+    return OrgFacts(r.name, r.org_type, r.region, r.adcode, r.org_id, start, end)
