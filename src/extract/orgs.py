@@ -55,6 +55,7 @@ class TypeRule(_Strict):
     heads: list[str] = Field(min_length=1)
     needs_place: list[str] = []
     units: list[str] = []
+    unit_heads: list[str] = []
     stations: list[str] = []
     examples: list[str] = []
 
@@ -71,6 +72,7 @@ class OrgsFile(_Strict):
     title_bonus: int = 5
     opening_bonus: int = 2
     near_chars: int = Field(40, ge=0)
+    context_chars: int = Field(60, ge=0)
     stop_chars: str = ""
     gazetteer: GazetteerRules
     alias: list[AliasRule] = []
@@ -84,6 +86,7 @@ class OrgRules:
     gazetteer: Gazetteer
     head_type: dict[str, str]            # organisation word -> type id
     needs_place: frozenset[str]
+    unit_heads: frozenset[str]           # heads that name a unit of a bureau (交警支队)
     stations: frozenset[str]
     national: dict[str, tuple[str, str]]  # spelling -> (name, type id)
     heads: re.Pattern                    # every head and national spelling, longest first
@@ -129,8 +132,9 @@ def load(directory: Path) -> OrgRules:
             if h in head_type:
                 raise RuleError(f"{path}: type {t.id!r}: head {h!r} is also in {head_type[h]!r}")
             head_type[h] = t.id
-        if set(t.needs_place) - set(t.heads):
-            raise RuleError(f"{path}: type {t.id!r}: needs_place lists words not in heads")
+        for name in ("needs_place", "unit_heads"):
+            if set(getattr(t, name)) - set(t.heads):
+                raise RuleError(f"{path}: type {t.id!r}: {name} lists words not in heads")
     national: dict[str, tuple[str, str]] = {}
     for n in data.national:
         if n.type not in {t.id for t in data.type}:
@@ -146,6 +150,7 @@ def load(directory: Path) -> OrgRules:
              for t in data.type if t.units}
     return OrgRules(data, gz, head_type,
                     frozenset(w for t in data.type for w in t.needs_place),
+                    frozenset(w for t in data.type for w in t.unit_heads),
                     frozenset(w for t in data.type for w in t.stations), national,
                     re.compile("|".join(map(re.escape, words))), units, stop, spec)
 
@@ -228,15 +233,16 @@ class _Context:
     its weight and whether it is named in the title, the opening or the last lines."""
     named: frozenset[str]
     spots: tuple[tuple[int, tuple[str, ...]], ...]   # (position, candidate adcodes); -1: title
-    length: int
+    tail: int           # where the site line may start: the last characters, after every mention
 
 
-def _context(clean: str, title: str | None, rules: OrgRules) -> _Context:
+def _context(clean: str, title: str | None, rules: OrgRules, body: list[Mention]) -> _Context:
     gz = rules.gazetteer
     spots = [(-1, gz.forms[f]) for _, _, f in gz.scan(title or "")]
     spots += [(s, gz.forms[f]) for s, _, f in gz.scan(clean)]
     named = frozenset(c[0] for _, c in spots if len(c) == 1)
-    return _Context(named, tuple(spots), len(clean))
+    tail = max(len(clean) - rules.config.context_chars, body[-1].end if body else 0)
+    return _Context(named, tuple(spots), tail)
 
 
 def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
@@ -253,7 +259,9 @@ def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
 
 def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | None:
     """The division of ``level`` (市, 县 ...) the article names where a reader would look for a
-    bare 市公安局's city: the title, the opening, the last lines, or near the mention."""
+    bare 市公安局's city: the title, the dateline (本报讯, 新华社厦门电) before the mention, the
+    last characters (the site, 来源：厦门日报), or just before the mention. A place named after
+    the mention (市公安局民警远赴昆明市) is where the bureau went, not where it is."""
     cfg, gz = rules.config, rules.gazetteer
     scores: Counter = Counter()
     strong: set[str] = set()
@@ -265,7 +273,8 @@ def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | 
         title, opening = pos < 0, 0 <= pos < cfg.opening_chars
         scores[code] += 1 + (cfg.title_bonus if title else 0) + (
             cfg.opening_bonus if opening else 0)
-        if title or opening or pos >= ctx.length - 200 or abs(pos - at) <= cfg.near_chars:
+        before = 0 <= pos < at and (pos < cfg.context_chars or at - pos <= cfg.near_chars)
+        if title or before or pos >= ctx.tail:
             strong.add(code)
     ranked = sorted(((n, c) for c, n in scores.items() if c in strong), reverse=True)
     if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
@@ -314,8 +323,9 @@ def _resolve(m: Mention, ctx: _Context, rules: OrgRules, at: int) -> _Resolved:
             code, unit = inner, ""
     elif code is not None and m.level and not m.places:
         name = gz.divisions[code].name + m.name[1:]
-    if m.name[m.head_at - m.start:].endswith(("支队", "大队")) and not unit:
-        unit = m.name[m.head_at - m.start:]
+    head = m.name[m.head_at - m.start:]
+    if head in rules.unit_heads and not unit:
+        unit = head
     tail = f":{unit}" if unit else ""
     if code is not None:
         key = f"{code}:{m.org_type}{tail}"
@@ -340,11 +350,16 @@ def find_organisation(clean: str, title: str | None, rules: OrgRules) -> OrgFact
     heads = mentions(title or "", rules)
     if not body and not heads:
         return OrgFacts()
-    ctx = _context(clean, title, rules)
+    ctx = _context(clean, title, rules, body)
     scores: Counter = Counter()
     best_of: dict[str, tuple[_Resolved, int | None, int | None]] = {}
+    # a bare 市公安局 is placed where the article first writes it: later ones are the same bureau
+    first = {}
     for m in body:
-        r = _resolve(m, ctx, rules, m.start)
+        if m.level and not m.places:
+            first.setdefault(m.level, m.start)
+    for m in body:
+        r = _resolve(m, ctx, rules, first.get(m.level, m.start))
         scores[r.key] += 1 + (cfg.opening_bonus if m.start < cfg.opening_chars else 0)
         held = best_of.get(r.key)
         if held is None or len(r.name) > len(held[0].name):
