@@ -60,6 +60,7 @@ class Gazetteer:
     context: frozenset[str]                # forms safe to read anywhere in an article
     by_last: dict[str, tuple[str, ...]]    # last two characters -> forms, longest first
     by_head: dict[str, tuple[str, ...]]    # first two characters -> context forms, longest first
+    spelled: dict[str, tuple[str, ...]]    # adcode -> its context forms
 
     def ancestors(self, adcode: str) -> tuple[str, ...]:
         """The divisions above ``adcode``, nearest first."""
@@ -171,13 +172,17 @@ def build(divisions: list[Division], spec: FormSpec,
         context.add(alias)
     by_last: dict[str, list[str]] = {}
     by_head: dict[str, list[str]] = {}
+    spelled: dict[str, list[str]] = {}
     for form in forms:
         by_last.setdefault(form[-2:], []).append(form)
     for form in context:
         by_head.setdefault(form[:2], []).append(form)
+        for code in forms[form]:
+            spelled.setdefault(code, []).append(form)
 
     def longest_first(d: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(sorted(v, key=lambda f: (-len(f), f))) for k, v in d.items()}
 
     return Gazetteer(by_code, {f: tuple(sorted(c)) for f, c in forms.items()}, frozenset(full),
-                     frozenset(context), longest_first(by_last), longest_first(by_head))
+                     frozenset(context), longest_first(by_last), longest_first(by_head),
+                     longest_first(spelled))

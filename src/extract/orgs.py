@@ -227,22 +227,35 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
 
 # --- resolving mentions to divisions and organisations --------------------------------------
 
-@dataclass(frozen=True)
 class _Context:
-    """The places an article names: unique divisions (for disambiguation) and, per division,
-    its weight and whether it is named in the title, the opening or the last lines."""
-    named: frozenset[str]
-    spots: tuple[tuple[int, tuple[str, ...]], ...]   # (position, candidate adcodes); -1: title
-    tail: int           # where the site line may start: the last characters, after every mention
+    """The places an article names, looked up only when needed: whether it names a division
+    anywhere (to tell namesakes apart), and the places named where a bare 市公安局's city is
+    written (see _from_context)."""
 
+    def __init__(self, clean: str, title: str | None, rules: OrgRules, body: list[Mention]):
+        self.clean, self.title, self.gz, self.cfg = clean, title or "", rules.gazetteer, rules.config
+        # where the site line may start: the last characters, after every mention
+        self.tail = max(len(clean) - self.cfg.context_chars, body[-1].end if body else 0)
+        self._names: dict[str, bool] = {}
 
-def _context(clean: str, title: str | None, rules: OrgRules, body: list[Mention]) -> _Context:
-    gz = rules.gazetteer
-    spots = [(-1, gz.forms[f]) for _, _, f in gz.scan(title or "")]
-    spots += [(s, gz.forms[f]) for s, _, f in gz.scan(clean)]
-    named = frozenset(c[0] for _, c in spots if len(c) == 1)
-    tail = max(len(clean) - rules.config.context_chars, body[-1].end if body else 0)
-    return _Context(named, tuple(spots), tail)
+    def names(self, code: str) -> bool:
+        """Whether the article (title or text) writes one of the division's names."""
+        if code not in self._names:
+            self._names[code] = any(f in self.clean or f in self.title
+                                    for f in self.gz.spelled.get(code, ()))
+        return self._names[code]
+
+    def spots(self, at: int) -> list[tuple[int, tuple[str, ...]]]:
+        """(position, candidate adcodes) of the places named in the title (position -1), the
+        dateline before ``at``, just before ``at``, and on the site line."""
+        forms, cfg = self.gz.forms, self.cfg
+        out = [(-1, forms[f]) for _, _, f in self.gz.scan(self.title)]
+        found: dict[int, tuple[str, ...]] = {}
+        for lo, hi in ((0, min(cfg.context_chars, at)), (max(0, at - cfg.near_chars), at),
+                       (self.tail, len(self.clean))):
+            for s, _, f in self.gz.scan(self.clean[lo:hi]):
+                found[lo + s] = forms[f]
+        return out + sorted(found.items())
 
 
 def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
@@ -253,7 +266,7 @@ def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
         cands = tuple(c for c in cands if c == within or within in gz.ancestors(c))
     if len(cands) == 1:
         return cands[0]
-    named = tuple(c for c in cands if ctx.named & set(gz.ancestors(c)))
+    named = tuple(c for c in cands if any(map(ctx.names, gz.ancestors(c))))
     return named[0] if len(named) == 1 else None
 
 
@@ -264,19 +277,11 @@ def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | 
     the mention (市公安局民警远赴昆明市) is where the bureau went, not where it is."""
     cfg, gz = rules.config, rules.gazetteer
     scores: Counter = Counter()
-    strong: set[str] = set()
-    for pos, cands in ctx.spots:
+    for pos, cands in ctx.spots(at):
         fit = [c for c in cands if gz.divisions[c].name.endswith(level)]
-        if len(fit) != 1:
-            continue
-        code = fit[0]
-        title, opening = pos < 0, 0 <= pos < cfg.opening_chars
-        scores[code] += 1 + (cfg.title_bonus if title else 0) + (
-            cfg.opening_bonus if opening else 0)
-        before = 0 <= pos < at and (pos < cfg.context_chars or at - pos <= cfg.near_chars)
-        if title or before or pos >= ctx.tail:
-            strong.add(code)
-    ranked = sorted(((n, c) for c, n in scores.items() if c in strong), reverse=True)
+        if len(fit) == 1:
+            scores[fit[0]] += cfg.title_bonus if pos < 0 else 1
+    ranked = sorted(((n, c) for c, n in scores.items()), reverse=True)
     if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
         return None
     return ranked[0][1]
@@ -350,7 +355,7 @@ def find_organisation(clean: str, title: str | None, rules: OrgRules) -> OrgFact
     heads = mentions(title or "", rules)
     if not body and not heads:
         return OrgFacts()
-    ctx = _context(clean, title, rules, body)
+    ctx = _Context(clean, title, rules, body)
     scores: Counter = Counter()
     best_of: dict[str, tuple[_Resolved, int | None, int | None]] = {}
     # a bare 市公安局 is placed where the article first writes it: later ones are the same bureau
