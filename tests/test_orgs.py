@@ -80,7 +80,9 @@ def test_short_forms(form, name):
 def test_everyday_words_are_not_places():
     for word in RULES.config.gazetteer.not_places:
         assert word not in GZ.context
-    assert "平安" not in GZ.forms and "公安" not in GZ.forms
+    assert GZ.ending_at("平安", 2) is None and GZ.ending_at("公安", 2) is None
+    assert GZ.ending_at("南山", 2, words=True) == "南山"
+    assert find_organisation("深化平安公安建设，市公安局表示", None, RULES).org == "市公安局"
 
 
 def test_table_is_complete_and_consistent():
@@ -121,7 +123,7 @@ def _completion_ok(text: str, facts) -> bool:
 def test_org_is_a_span_or_a_completion_and_adcodes_are_shipped(code, which, head, before,
                                                                after, generic):
     d = GZ.divisions[code]
-    forms = sorted(f for f, cs in GZ.forms.items() if code in cs)
+    forms = sorted(f for f, cs in GZ.forms.items() if code in cs and f not in GZ.words)
     place = forms[which % len(forms)]
     mention = (d.name[-1] if generic else place) + head
     text = before + d.name + "，" + mention + after + mention
@@ -152,29 +154,19 @@ def rules_copy(tmp_path):
     return d
 
 
-def test_alias_with_a_wrong_code_names_the_file_and_alias(rules_copy):
+@pytest.mark.parametrize("old, new, message", [
+    ('adcode = "152500"', 'adcode = "152600"', r"orgs.toml: alias '锡盟'"),   # a wrong code
+    ('heads = ["司法厅", "司法局"]', 'heads = ["司法厅", "公安局"]',
+     r"orgs.toml: type 'justice': head '公安局'"),                              # one head, two types
+    ('why = "the Ministry of Justice"', 'why = "x"\nwhy_not = "y"', r"orgs.toml"),  # unknown key
+    ('type = "justice"', 'type = "tax"', r"orgs.toml: national '司法部': unknown type"),
+])
+def test_bad_orgs_toml_names_the_file_and_entry(rules_copy, old, new, message):
     p = rules_copy / "orgs.toml"
-    p.write_text(p.read_text(encoding="utf-8").replace('adcode = "152500"', 'adcode = "152600"'),
-                 encoding="utf-8")
-    with pytest.raises(RuleError, match=r"orgs.toml: alias '锡盟'"):
-        load(rules_copy)
-
-
-def test_head_in_two_types_is_refused(rules_copy):
-    p = rules_copy / "orgs.toml"
-    p.write_text(p.read_text(encoding="utf-8").replace('heads = ["司法厅", "司法局"]',
-                                                       'heads = ["司法厅", "公安局"]'),
-                 encoding="utf-8")
-    with pytest.raises(RuleError, match=r"orgs.toml: type 'justice': head '公安局'"):
-        load(rules_copy)
-
-
-def test_unknown_key_is_refused(rules_copy):
-    p = rules_copy / "orgs.toml"
-    p.write_text(p.read_text(encoding="utf-8").replace('why = "the Ministry of Justice"',
-                                                       'why = "x"\nwhy_not = "y"'),
-                 encoding="utf-8")
-    with pytest.raises(RuleError, match="orgs.toml"):
+    text = p.read_text(encoding="utf-8")
+    assert old in text
+    p.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(RuleError, match=message):
         load(rules_copy)
 
 

@@ -61,6 +61,7 @@ class Gazetteer:
     by_last: dict[str, tuple[str, ...]]    # last two characters -> forms, longest first
     by_head: dict[str, tuple[str, ...]]    # first two characters -> context forms, longest first
     spelled: dict[str, tuple[str, ...]]    # adcode -> its context forms
+    words: frozenset[str]                  # stems that are everyday words (not_places)
 
     def ancestors(self, adcode: str) -> tuple[str, ...]:
         """The divisions above ``adcode``, nearest first."""
@@ -76,14 +77,19 @@ class Gazetteer:
         above = set(self.forms.get(outer, ()))
         return any(above.intersection(self.ancestors(c)) for c in self.forms.get(inner, ()))
 
-    def ending_at(self, text: str, pos: int, lo: int = 0) -> str | None:
-        """The longest form that ends at ``pos`` and starts at or after ``lo``."""
-        if pos - 2 < lo:
-            return None
-        for form in self.by_last.get(text[pos - 2:pos], ()):
-            if pos - len(form) >= lo and text.startswith(form, pos - len(form)):
+    def ending_at(self, text: str, pos: int, lo: int = 0, words: bool = False) -> str | None:
+        """The longest form that ends at ``pos`` and starts at or after ``lo``; stems that are
+        everyday words (平安, 南山) only with ``words`` (where the text leaves no doubt that a
+        place is named: the 南山 of 市公安局南山分局). A shorter form wins when its parent is
+        written right before it (台中市 + 中区, not 台中 + 市中区)."""
+        found = [f for f in self.by_last.get(text[pos - 2:pos], ()) if pos - 2 >= lo
+                 and pos - len(f) >= lo and text.startswith(f, pos - len(f))
+                 and (words or f not in self.words)]
+        for form in found[1:]:
+            outer = self.ending_at(text, pos - len(form), lo)
+            if outer is not None and self.contains(outer, form):
                 return form
-        return None
+        return found[0] if found else None
 
     def scan(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, form) of the places ``text`` names, left to right, longest first,
@@ -145,7 +151,7 @@ def forms_of(d: Division, spec: FormSpec) -> list[tuple[str, bool]]:
     short = spec.short_suffix.get(suffix)
     if short and stem + short != d.name:
         out.append((stem + short, True))
-    if len(stem) >= 2 and stem != d.name and stem not in spec.not_places:
+    if len(stem) >= 2 and stem != d.name:
         out.append((stem, False))
     return out
 
@@ -185,4 +191,4 @@ def build(divisions: list[Division], spec: FormSpec,
 
     return Gazetteer(by_code, {f: tuple(sorted(c)) for f, c in forms.items()}, frozenset(full),
                      frozenset(context), longest_first(by_last), longest_first(by_head),
-                     longest_first(spelled))
+                     longest_first(spelled), frozenset(spec.not_places) - full)

@@ -185,6 +185,9 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
             out.append(Mention(m.start(), m.end(), word, kind, (), None, m.start(), national=name))
             last_end = m.end()
             continue
+        if any(len(f) > len(word) and text.startswith(f, m.start())
+               for f in gz.by_head.get(text[m.start():m.start() + 2], ())):
+            continue        # the 公安 of 公安县 is a place name
         kind = rules.head_type[word]
         pos = m.start() - 2 if text.endswith("政府", 0, m.start()) else m.start()
         places: list[str] = []
@@ -217,7 +220,7 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
         if t:
             unit, end = t.group(), t.end()
             stem = t.group("stem")
-            if gz.ending_at(stem, len(stem)) == stem:
+            if gz.ending_at(stem, len(stem), words=True) == stem:
                 unit_place = stem
         out.append(Mention(start, end, text[start:end], kind, tuple(places), level, m.start(),
                            unit, unit_place))
@@ -237,6 +240,7 @@ class _Context:
         # where the site line may start: the last characters, after every mention
         self.tail = max(len(clean) - self.cfg.context_chars, body[-1].end if body else 0)
         self._names: dict[str, bool] = {}
+        self._spots: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
 
     def names(self, code: str) -> bool:
         """Whether the article (title or text) writes one of the division's names."""
@@ -248,6 +252,8 @@ class _Context:
     def spots(self, at: int) -> list[tuple[int, tuple[str, ...]]]:
         """(position, candidate adcodes) of the places named in the title (position -1), the
         dateline before ``at``, just before ``at``, and on the site line."""
+        if at in self._spots:
+            return self._spots[at]
         forms, cfg = self.gz.forms, self.cfg
         out = [(-1, forms[f]) for _, _, f in self.gz.scan(self.title)]
         found: dict[int, tuple[str, ...]] = {}
@@ -255,7 +261,8 @@ class _Context:
                        (self.tail, len(self.clean))):
             for s, _, f in self.gz.scan(self.clean[lo:hi]):
                 found[lo + s] = forms[f]
-        return out + sorted(found.items())
+        self._spots[at] = out + sorted(found.items())
+        return self._spots[at]
 
 
 def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
@@ -266,7 +273,10 @@ def _pick(cands: tuple[str, ...], ctx: _Context, gz: Gazetteer,
         cands = tuple(c for c in cands if c == within or within in gz.ancestors(c))
     if len(cands) == 1:
         return cands[0]
-    named = tuple(c for c in cands if any(map(ctx.names, gz.ancestors(c))))
+    # a parent named in the article tells namesakes apart; the name itself does not count
+    # (吉林 names 吉林省 and 吉林市: it cannot say that 吉林市 is meant)
+    named = tuple(c for c in cands
+                  if any(ctx.names(a) for a in gz.ancestors(c) if a not in cands))
     return named[0] if len(named) == 1 else None
 
 
