@@ -2,9 +2,8 @@
 
 * title: the first short line of the article that is not a sentence (a kicker ending in —— and
   a subtitle starting with —— are joined to it).
-* org: organisation names found with the patterns of rules/documents.toml; each candidate scores
-  its number of mentions, with a bonus for the title and the opening paragraphs; the longest
-  spelling of the winner is kept (市公安局卫滨分局 over 卫滨分局).
+* org (and org_type, region, adcode, org_id): see orgs.py (rules/orgs.toml and the gazetteer).
+  find_org below, with the [[org]] patterns of rules/documents.toml, is no longer called.
 * report_year: a year stated with a report word (2025年工作绩效综述, 2021年度) in the title or the
   opening, else the year most often stated in the article, else the year before the publication
   date when the article only says 去年.
