@@ -11,7 +11,7 @@ import pytest
 
 import extract
 from extract.cli import main
-from extract.compare import spreadsheet_safe
+from extract.csvout import spreadsheet_safe
 
 CELLS = [  # (text cell, as written)
     ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),

@@ -57,8 +57,31 @@ def row(df: pd.DataFrame, metric: str) -> dict:
 
 
 # --- the dev articles ------------------------------------------------------------------------
-def test_dev_diff_2021_against_2025(year_outputs):
+def test_dev_diff_two_bureaus_are_not_lined_up(year_outputs):
+    """湛河 and 卫滨 are two organisations (two org_ids): by default nothing is up or down."""
     d = extract.diff(year_outputs["2021"], year_outputs["2025"])
+    assert set(d["status"]) == {"added", "removed"}
+    assert d["note"].str.contains("no organisation in common").all()
+    assert set(d["org_id"]) == {"410411:public_security", "410703:public_security"}
+    s = d[d["metric"] == "suspects_arrested"]
+    assert set(zip(s["status"], s["org_id"])) == {("removed", "410411:public_security"),
+                                                 ("added", "410703:public_security")}
+
+
+def test_dev_diff_one_bureau_across_spellings(year_outputs, tmp_path):
+    """One org_id lines up across outputs whatever the org is called in each."""
+    old, new = extract.read(year_outputs["2021"]), extract.read(year_outputs["2021"])
+    new["documents"] = new["documents"].assign(org="湛河公安分局")
+    new["metrics"] = new["metrics"].assign(period=new["metrics"]["period"] + 1)
+    new["documents"] = new["documents"].assign(report_year=2022)
+    d = extract.diff(old, new)
+    s = row(d, "suspects_arrested")
+    assert (s["year_old"], s["year_new"], s["status"]) == (2021, 2022, "same")
+    assert s["org_id"] == "410411:public_security" and s["note"] == ""
+
+
+def test_dev_diff_2021_against_2025(year_outputs):
+    d = extract.diff(year_outputs["2021"], year_outputs["2025"], by="metric")
     s = row(d, "suspects_arrested")
     assert (s["value_old"], s["value_new"], s["status"]) == (1335, 2127, "up")
     assert (s["year_old"], s["year_new"], s["delta"]) == (2021, 2025, 792)
@@ -69,14 +92,14 @@ def test_dev_diff_2021_against_2025(year_outputs):
     g = row(d, "gangs_busted")
     assert (g["value_old"], g["status"], g["text_old"]) == (32, "removed", "32个")
     assert "打掉各类犯罪团伙32个" in g["sentence_old"]
-    # two bureaus: compared by metric alone, and said so on every row
+    # two bureaus, asked to be compared by metric alone: said so on every row
     assert d["note"].str.contains("different organisations").all()
     assert "湛河" in s["org"] and "卫滨" in s["org"]
 
 
 def test_dev_diff_cli(year_outputs, capsys, tmp_path):
     csv = tmp_path / "d.csv"
-    assert main(["diff", str(year_outputs["2021"]), str(year_outputs["2025"]),
+    assert main(["diff", str(year_outputs["2021"]), str(year_outputs["2025"]), "--by", "metric",
                  "--csv", str(csv)]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("suspects_arrested"))

@@ -306,51 +306,6 @@ def test_adversarial_inputs_return_valid_records(text):
         assert rej.reason
 
 
-# --- organisation mentions -------------------------------------------------------------------
-
-class _Spans:
-    """A stand-in for a compiled org pattern that 'matches' at given spans."""
-
-    groupindex: dict = {}
-
-    def __init__(self, spans):
-        self.spans = spans
-
-    def finditer(self, text):
-        class Match:
-            def __init__(self, a, b):
-                self.a, self.b = a, b
-
-            def start(self, g=0):
-                return self.a
-
-            def end(self, g=0):
-                return self.b
-
-            def group(self, g=0):
-                return f"{self.a}-{self.b}"
-
-        return [Match(a, b) for a, b in self.spans]
-
-
-@SETTINGS
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 10)), max_size=15), st.integers(0, 15))
-def test_org_mentions_drop_exactly_those_inside_a_longer_one(pairs, cut):
-    """The sweep in documents._org_mentions equals the definition: a mention is dropped when a
-    strictly longer mention covers it (same-span duplicates both stay)."""
-    from types import SimpleNamespace
-
-    from extract.documents import _org_mentions
-
-    spans = [(a, a + n) for a, n in pairs]
-    dr = SimpleNamespace(orgs=[("a", _Spans(spans[:cut])), ("b", _Spans(spans[cut:]))])
-    found = [(a, b, f"{a}-{b}") for a, b in spans[:cut] + spans[cut:]]
-    expected = [f for f in found
-                if not any(o[0] <= f[0] and f[1] <= o[1] and o[1] - o[0] > f[1] - f[0]
-                           for o in found)]
-    assert _org_mentions("", dr) == expected
-
-
 @SETTINGS
 @given(st.lists(st.sampled_from(["标题", "", " ", "\n", "\r\n", "\r", "\u2028", "正文。" * 700, "x"]),
                 max_size=40).map("".join), st.integers(1, 12))

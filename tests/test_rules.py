@@ -3,7 +3,7 @@
 * traps.toml: an example must contain a match of its trap and yield no metric over it; a
   counter-example must still yield a metric.
 * metrics.toml: an example must yield a metric with the rule's id; a counter-example must not.
-* documents.toml: every org and report-year example matches its pattern.
+* documents.toml: every report-year and title example matches its pattern.
 * A broken rules folder raises RuleError whose message names the file and the rule.
 
 Rules are read from the shipped folder when this module is collected, so a rule added tomorrow
@@ -42,7 +42,7 @@ METRIC_RULES = RULES.metrics.metrics
 METRIC_EXAMPLES = _params([(m.id, ex) for m in METRIC_RULES for ex in m.examples])
 METRIC_COUNTERS = _params([(m.id, ex) for m in METRIC_RULES for ex in m.counter_examples])
 DOC_RULES = RULES.documents
-DOC_EXAMPLES = _params([(r.id, ex) for r in (*DOC_RULES.config.org, *DOC_RULES.config.report_year)
+DOC_EXAMPLES = _params([(r.id, ex) for r in DOC_RULES.config.report_year
                         for ex in r.examples])
 
 
@@ -182,7 +182,7 @@ def test_metric_ids_are_those_of_the_annotation_guide():
 
 @pytest.mark.parametrize("rule_id, text", DOC_EXAMPLES)
 def test_document_rule_example_matches(rule_id, text):
-    patterns = dict(DOC_RULES.orgs) | dict(DOC_RULES.report_years)
+    patterns = dict(DOC_RULES.report_years)
     m = patterns[rule_id].search(text)
     assert m, f"{rule_id}: example {text!r} does not match"
     group = "org" if rule_id.startswith("org.") else "year"
@@ -226,8 +226,8 @@ BROKEN = [
     pytest.param("units.toml", _set('surface = "宗"', "not_before", "'旨|(教'"),
                  ["units.toml", "宗", "regex"], id="units-bad-not-before"),
     pytest.param("documents.toml",
-                 lambda t: t.replace("pattern = '(?P<org>", "pattern = '(?P<org>(", 1),
-                 ["documents.toml", "org.", "regex"], id="documents-bad-regex"),
+                 lambda t: t.replace("pattern = '(?P<year>", "pattern = '(?P<year>(", 1),
+                 ["documents.toml", "report_year.", "regex"], id="documents-bad-regex"),
     pytest.param("traps.toml", lambda t: t.replace('id = "trap.url"', 'id = "trap.phone"'),
                  ["traps.toml", "trap.phone", "duplicate"],
                  id="traps-duplicate-id"),

@@ -5,7 +5,7 @@
     extract show FILE [--rules DIR] [--why]
     extract eval GOLD --raw DIR --out DIR [--verbose] [--json]
     extract rules check [--rules DIR]
-    extract diff OLD [NEW] [--by year|run] [--csv FILE] [--all] [--context]
+    extract diff OLD [NEW] [--by year|metric|run] [--csv FILE] [--all] [--context]
     extract report OUT --html FILE [--raw DIR] [--against OLD]
 """
 
@@ -138,7 +138,8 @@ def _describe_output(label: str, out: str, docs) -> str:
 
 
 def cmd_diff(args) -> int:
-    from .compare import diff, headlines, panel, write_csv
+    from .compare import diff, headlines, panel
+    from .csvout import write_csv
     from .tables import read
     from .view import format_diff, format_panel, format_run_diff
 
@@ -241,9 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="compare two outputs (headline values by year, or two runs)")
     d.add_argument("old", help="output folder (alone: compare its report years)")
     d.add_argument("new", nargs="?", default=None, help="output folder to compare with OLD")
-    d.add_argument("--by", choices=["year", "run"], default="year",
-                   help="year: headline value per metric (default); run: the same articles "
-                        "processed twice, row by row")
+    d.add_argument("--by", choices=["year", "metric", "run"], default="year",
+                   help="year: headline value per organisation and metric (default); metric: "
+                        "the same, but one organisation on each side is compared by metric "
+                        "alone even when they differ; run: the same articles processed twice, "
+                        "row by row")
     d.add_argument("--csv", metavar="FILE", help="also write the full comparison as CSV")
     d.add_argument("--all", action="store_true",
                    help="also list label-only rows that are on one side only")

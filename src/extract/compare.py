@@ -4,8 +4,10 @@ Two questions, two modes:
 
 - ``by="year"``: how did an organisation's numbers move? Each (org, report year, metric) is
   reduced to one *headline* value and the headlines of two outputs (or of consecutive report
-  years inside one output) are lined up by canonical metric id, or by normalised label and unit
-  when the id is null.
+  years inside one output) are lined up by organisation (``org_id``: one key for one bureau
+  however it is spelled; the org name for outputs without it) and by canonical metric id, or by
+  normalised label and unit when the id is null. Two different organisations are never lined up,
+  unless asked for with ``by="metric"`` (one organisation on each side, compared by metric alone).
 - ``by="run"``: what did a rules edit change? The same articles processed twice are matched row by
   row on (sha256 of the file, start, end), so every added, removed or altered fact shows up.
 
@@ -25,7 +27,7 @@ from .tables import read
 
 _LABEL_NOISE = re.compile(r"[\s\u3000、，,。．.；;：:·\-—_（）()“”\"'‘’《》]")
 YEAR_COLUMNS = [
-    "org", "metric", "unit", "label", "year_old", "value_old", "qualifier_old", "year_new",
+    "org", "org_id", "metric", "unit", "label", "year_old", "value_old", "qualifier_old", "year_new",
     "value_new", "qualifier_new", "delta", "pct_change", "status", "text_old", "text_new",
     "sentence_old", "sentence_new", "doc_old", "doc_new", "chosen_by", "note", "canonical",
 ]
@@ -39,38 +41,6 @@ def _standard_units() -> dict[str, tuple[str, float]]:
     from .ruleset import default_rules
 
     return default_rules().quantity.standard
-
-
-# A text cell a spreadsheet would run as a formula (or as DDE): one starting with = + - @, a tab
-# or a carriage return (OWASP "CSV injection"); the article's own words can start with them.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# ... unless the whole cell is a plain number (-157, +8.2, 1e-3): a spreadsheet reads that as
-# the number it is, which cannot run anything, and a quote would turn it into text
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-
-
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` for a CSV file opened in a spreadsheet: every text cell that it would
-    run as a formula is prefixed with ``'`` (shown as text, not run). Numeric columns are left
-    alone, so numbers stay numbers (a delta of -157 is the number -157, never '-157), and so is
-    a text cell holding only a plain number."""
-    out = df.copy()
-    for c in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c])):
-            out[c] = out[c].map(_safe_cell)
-    return out
-
-
-def _safe_cell(v):
-    if isinstance(v, str) and v.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(v):
-        return "'" + v
-    return v
-
-
-def write_csv(df: pd.DataFrame, path) -> None:
-    """``df`` as CSV for spreadsheets: formula-like text quoted (``spreadsheet_safe``), UTF-8
-    with a BOM so Excel reads it as UTF-8."""
-    spreadsheet_safe(df).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def frames_of(x) -> dict:
@@ -88,13 +58,12 @@ def normalise_label(label) -> str | None:
 def candidates(frames: dict) -> pd.DataFrame:
     """Metric rows that may be a headline: the report year (or no period), not a part of a larger
     total, no comparison (a 同比下降 percentage is not the count). Units are unified here."""
-    docs = frames["documents"][["doc_id", "org", "report_year"]]
+    docs = _org_keys(frames["documents"])
     m = frames["metrics"].reset_index(drop=True)
     m = m.assign(order=range(len(m))).merge(docs, on="doc_id", how="inner")
     keep = ((m["period"].isna() | (m["period"] == m["report_year"])).fillna(False)
             & (m["scope"] != "part").fillna(True) & m["change"].isna())
     m = m[keep].copy()
-    m["org"] = m["org"].fillna("").astype(str)
     m["year"] = m["report_year"]
     unit = m["unit"].fillna("").astype(str)
     std = _standard_units()
@@ -109,7 +78,21 @@ def candidates(frames: dict) -> pd.DataFrame:
     return m.drop(columns=["factor", "report_year"])
 
 
-_GROUP = ["org", "year", "key"]
+def _org_keys(docs: pd.DataFrame) -> pd.DataFrame:
+    """doc_id, org, org_id, report_year of each document. org_id is the organisation's key (the
+    org name where an output has no org_id); org is shown: each key's longest spelling."""
+    org = docs["org"].fillna("").astype(str)
+    ids = docs["org_id"] if "org_id" in docs.columns else pd.Series(pd.NA, index=docs.index)
+    key = [str(i) if isinstance(i, str) and i else o for i, o in zip(ids, org)]
+    shown: dict[str, str] = {}
+    for k, o in zip(key, org):
+        if (len(o), o) > (len(shown.get(k, "")), shown.get(k, "")):
+            shown[k] = o
+    return pd.DataFrame({"doc_id": docs["doc_id"], "org": [shown.get(k, "") for k in key],
+                         "org_id": key, "report_year": docs["report_year"]})
+
+
+_GROUP = ["org_id", "year", "key"]
 _NO_YEAR = -1  # stands in for a missing report year while grouping
 
 
@@ -144,8 +127,8 @@ def headlines(x) -> pd.DataFrame:
     """One headline value per (org, report year, metric key) of an output, long form: the
     unit most used, then the largest value, the first in the text on a tie (``pick`` says)."""
     c = candidates(frames_of(x))
-    cols = ["org", "year", "key", "canonical", "unit", "value", "qualifier", "label", "text",
-            "sentence", "doc", "start", "pick"]
+    cols = ["org", "org_id", "year", "key", "canonical", "unit", "value", "qualifier", "label",
+            "text", "sentence", "doc", "start", "pick"]
     if c.empty:
         return pd.DataFrame(columns=cols)
     c["year"] = c["year"].astype("Int64").fillna(_NO_YEAR)
@@ -155,7 +138,7 @@ def headlines(x) -> pd.DataFrame:
     best = best.drop_duplicates(_GROUP).merge(_picks(same, units, dominant), on=_GROUP)
     best["year"] = best["year"].mask(best["year"] == _NO_YEAR)
     out = best.rename(columns={"doc_id": "doc"})[cols]
-    return out.sort_values(_GROUP, kind="stable").reset_index(drop=True)
+    return out.sort_values(["org"] + _GROUP, kind="stable").reset_index(drop=True)
 
 
 def panel(x) -> pd.DataFrame:
@@ -165,8 +148,8 @@ def panel(x) -> pd.DataFrame:
     h = h[h["canonical"].astype(bool)]
     if h.empty:
         return pd.DataFrame(columns=["org", "report_year"])
-    wide = h.pivot(index=["org", "year"], columns="key", values="value")
-    wide = wide.reset_index().rename(columns={"year": "report_year"})
+    wide = h.pivot(index=["org", "org_id", "year"], columns="key", values="value")
+    wide = wide.reset_index().rename(columns={"year": "report_year"}).drop(columns="org_id")
     wide.columns.name = None
     return wide.sort_values(["org", "report_year"], kind="stable").reset_index(drop=True)
 
@@ -214,7 +197,7 @@ def _compare(r: dict) -> tuple:
 def _side(h: pd.DataFrame, suffix: str) -> pd.DataFrame:
     """Headline columns renamed for one side of a comparison."""
     cols = {c: f"{c}_{suffix}" for c in _SIDE}
-    return h.rename(columns=cols)[["org", "key", "canonical"] + list(cols.values())]
+    return h.rename(columns=cols)[["org", "org_id", "key", "canonical"] + list(cols.values())]
 
 
 def _line_up(old: pd.DataFrame, new: pd.DataFrame, on: list[str], org: str | None,
@@ -222,11 +205,13 @@ def _line_up(old: pd.DataFrame, new: pd.DataFrame, on: list[str], org: str | Non
     """Outer-join two headline sets and compare each pair."""
     o, n = _side(old, "old"), _side(new, "new")
     if org is not None:
-        o, n = o.drop(columns="org"), n.drop(columns="org")
+        o, n = o.drop(columns=["org", "org_id"]), n.drop(columns=["org", "org_id"])
     both = o.merge(n, on=on, how="outer", suffixes=("", "_n"))
     both["canonical"] = both["canonical"].fillna(both.pop("canonical_n")).astype(bool)
     if org is not None:
-        both["org"] = org
+        both["org"], both["org_id"] = org, None
+    else:
+        both["org"] = both["org"].fillna(both.pop("org_n"))
     rows = []
     for r in both.to_dict("records"):
         delta, pct, status, qnote = _compare(r)
@@ -234,7 +219,7 @@ def _line_up(old: pd.DataFrame, new: pd.DataFrame, on: list[str], org: str | Non
         picks = [f"{s}: {r[f'pick_{s}']}" for s in ("old", "new")
                  if isinstance(r[f"pick_{s}"], str)]
         rows.append({
-            "org": r["org"], "metric": r["key"], "unit": r[f"unit_{side}"],
+            "org": r["org"], "org_id": r["org_id"], "metric": r["key"], "unit": r[f"unit_{side}"],
             "label": r[f"label_{side}"], "delta": delta, "pct_change": pct, "status": status,
             "chosen_by": "; ".join(picks), "note": "; ".join(x for x in (note, qnote) if x),
             "canonical": r["canonical"],
@@ -261,28 +246,31 @@ def _latest(h: pd.DataFrame) -> pd.DataFrame:
     """Each organisation's latest report year: what an output says about 'now'."""
     if h.empty:
         return h
-    last = h.groupby("org", dropna=False)["year"].transform("max")
+    last = h.groupby("org_id", dropna=False)["year"].transform("max")
     return h[(h["year"] == last).fillna(h["year"].isna() & last.isna())]
 
 
-def _orgs(h: pd.DataFrame) -> list[str]:
-    return sorted(set(h["org"]))
+def _orgs(h: pd.DataFrame) -> dict[str, str]:
+    """org_id -> the org name shown."""
+    return dict(sorted(zip(h["org_id"], h["org"])))
 
 
-def diff_years(old, new) -> pd.DataFrame:
+def diff_years(old, new, any_org: bool = False) -> pd.DataFrame:
     """Headlines of ``old`` against ``new``: each org's latest report year on each side, matched
-    by (org, metric); when the two outputs share no org and hold one each, by metric alone."""
+    by (org_id, metric). Two different organisations are not lined up, unless ``any_org`` and
+    each output holds one: then by metric alone, and every row says so."""
     ho, hn = _latest(headlines(old)), _latest(headlines(new))
     oo, on = _orgs(ho), _orgs(hn)
     if set(oo) & set(on) or not oo or not on:
-        out = _line_up(ho, hn, ["org", "key"], None, "")
-    elif len(oo) == 1 and len(on) == 1:
-        note = (f"different organisations ({oo[0] or '?'} vs {on[0] or '?'}): "
-                "compared by metric alone")
-        out = _line_up(ho, hn, ["key"], f"{oo[0] or '?'} → {on[0] or '?'}", note)
+        out = _line_up(ho, hn, ["org_id", "key"], None, "")
+    elif any_org and len(oo) == 1 and len(on) == 1:
+        a, b = next(iter(oo.values())) or "?", next(iter(on.values())) or "?"
+        note = f"different organisations ({a} vs {b}): compared by metric alone"
+        out = _line_up(ho, hn, ["key"], f"{a} → {b}", note)
     else:
-        note = "no organisation in common: nothing lined up (compare outputs of one org each)"
-        out = _line_up(ho, hn, ["org", "key"], None, note)
+        note = ("no organisation in common: nothing lined up (diff --by metric compares two "
+                "outputs of one organisation each by metric alone)")
+        out = _line_up(ho, hn, ["org_id", "key"], None, note)
     return _order(out)
 
 
@@ -291,11 +279,11 @@ def year_over_year(x) -> pd.DataFrame:
     h = headlines(x)
     h = h[h["year"].notna()]
     parts = []
-    for org, g in h.groupby("org", sort=True):
+    for _, g in h.groupby("org_id", sort=True):
         years = sorted(set(int(y) for y in g["year"]))
         for y0, y1 in zip(years, years[1:]):
-            parts.append(_line_up(g[g["year"] == y0], g[g["year"] == y1], ["org", "key"], None,
-                                  ""))
+            parts.append(_line_up(g[g["year"] == y0], g[g["year"] == y1], ["org_id", "key"],
+                                  None, ""))
     if not parts:
         return _typed(pd.DataFrame(columns=YEAR_COLUMNS))
     return _order(pd.concat(parts, ignore_index=True))
@@ -415,16 +403,18 @@ def diff_runs(old: dict, new: dict) -> pd.DataFrame:
 def diff(old, new=None, by: str = "year") -> pd.DataFrame:
     """Compare two outputs (folders or frames from ``extract.read``).
 
-    ``by="year"``: headline values per metric (see ``diff_years``); with ``new=None`` the
-    consecutive report years of each organisation inside ``old``. ``by="run"``: the same
-    articles processed twice, row by row (see ``diff_runs``).
+    ``by="year"``: headline values per organisation (org_id) and metric (see ``diff_years``);
+    with ``new=None`` the consecutive report years of each organisation inside ``old``.
+    ``by="metric"``: the same, but two outputs of one organisation each are compared by metric
+    alone even when the organisations differ. ``by="run"``: the same articles processed twice,
+    row by row (see ``diff_runs``).
     """
     if by == "run":
         if new is None:
             raise ValueError("diff by run needs two outputs")
         return diff_runs(frames_of(old), frames_of(new))
-    if by != "year":
-        raise ValueError(f"by must be 'year' or 'run', not {by!r}")
+    if by not in ("year", "metric"):
+        raise ValueError(f"by must be 'year', 'metric' or 'run', not {by!r}")
     if new is None:
         return year_over_year(frames_of(old))
-    return diff_years(frames_of(old), frames_of(new))
+    return diff_years(frames_of(old), frames_of(new), any_org=by == "metric")

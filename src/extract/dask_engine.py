@@ -12,8 +12,8 @@ machine (``pip install 'extract[dask]'``, ``extract run IN --out OUT --engine da
   ``max_bytes + 1`` bytes either way, so a failing document is the same error row) and writes
   one Parquet file per table: ``OUT/<table>/part-00000.parquet``, with the Arrow schemas of
   ``tables.SCHEMAS`` and the run's metadata (with its run id). Only the rules *folder* is shipped;
-  each worker process loads the rules and the tokenizer once (``rules.default_rules`` and
-  ``segment.default_tokenizer`` are cached per process).
+  each worker process loads the rules and the tokenizer once (``ruleset.default_rules`` and
+  ``tagger.default_tokenizer`` are cached per process).
 * A task whose worker dies is rescheduled by Dask; a task that raises (a failed write to the
   object store) is retried twice (``retries=2``). Part names are deterministic, so a retried or
   repeated task overwrites its own file with the same rows.

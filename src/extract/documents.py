@@ -2,9 +2,7 @@
 
 * title: the first short line of the article that is not a sentence (a kicker ending in —— and
   a subtitle starting with —— are joined to it).
-* org: organisation names found with the patterns of rules/documents.toml; each candidate scores
-  its number of mentions, with a bonus for the title and the opening paragraphs; the longest
-  spelling of the winner is kept (市公安局卫滨分局 over 卫滨分局).
+* org (and org_type, region, adcode, org_id): see orgs.py (rules/orgs.toml and the gazetteer).
 * report_year: a year stated with a report word (2025年工作绩效综述, 2021年度) in the title or the
   opening, else the year most often stated in the article, else the year before the publication
   date when the article only says 去年.
@@ -12,7 +10,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from pydantic import Field
 
 from .dates import find_published
 from .normalize import NormText, normalize
+from .orgs import OrgRules, find_organisation
 from .rules import (RuleError, RuleId, Strict, Word, WordList, check_unique, compile_pattern,
                     load_file)
 
@@ -34,13 +32,10 @@ class PatternRule(Strict):
 
 
 class DocumentsFile(Strict):
-    org: list[PatternRule]
     report_year: list[PatternRule]
     title: list[PatternRule] = []
     words: list[WordList] = []
     opening_chars: int = 400
-    title_bonus: int = 5
-    opening_bonus: int = 2
 
 
 # The entries of documents.toml the code reads, by id.
@@ -51,7 +46,6 @@ LAST_YEAR = "report_year.last_year"      # 去年: the report is on the year bef
 
 @dataclass(frozen=True)
 class DocumentRules:
-    orgs: tuple[tuple[str, regex.Pattern], ...]
     report_years: tuple[tuple[str, regex.Pattern], ...]
     not_title: regex.Pattern
     site_suffix: regex.Pattern
@@ -63,7 +57,7 @@ def load(directory: Path) -> DocumentRules:
     """Read and validate rules/documents.toml."""
     path = directory / "documents.toml"
     data: DocumentsFile = load_file(DocumentsFile, path)
-    check_unique([r.id for r in (*data.org, *data.report_year, *data.title, *data.words)], path)
+    check_unique([r.id for r in (*data.report_year, *data.title, *data.words)], path)
 
     def compiled(rules: list[PatternRule]) -> tuple[tuple[str, regex.Pattern], ...]:
         return tuple((r.id, compile_pattern(r.pattern, f"{path}: rule {r.id!r}")) for r in rules)
@@ -73,7 +67,7 @@ def load(directory: Path) -> DocumentRules:
     missing = sorted({NOT_TITLE, SITE_SUFFIX} - titles.keys()) + sorted({LAST_YEAR} - words.keys())
     if missing:
         raise RuleError(f"{path}: the code needs the entries {', '.join(missing)}")
-    return DocumentRules(compiled(data.org), compiled(data.report_year), titles[NOT_TITLE],
+    return DocumentRules(compiled(data.report_year), titles[NOT_TITLE],
                          titles[SITE_SUFFIX], words[LAST_YEAR].longest_first(), data)
 
 
@@ -83,6 +77,10 @@ class DocFacts:
     org: str | None = None
     report_year: int | None = None
     published: str | None = None
+    org_type: str | None = None
+    region: str | None = None
+    adcode: str | None = None
+    org_id: str | None = None
 
 
 _SENTENCE_PUNCT = regex.compile(r"[，。,；;]")
@@ -120,61 +118,6 @@ def find_title(norm: NormText, dr: DocumentRules) -> str | None:
     return None
 
 
-def _org_mentions(text: str, dr: DocumentRules) -> list[tuple[int, int, str]]:
-    """(start, end, name) of every organisation mention, minus those inside a longer one
-    (the 市公安局 of 市公安局卫滨分局 is not a mention of its own)."""
-    found = []
-    for _, pat in dr.orgs:
-        for m in pat.finditer(text):
-            g = "org" if "org" in pat.groupindex else 0
-            found.append((m.start(g), m.end(g), m.group(g)))
-    # one sweep in (start, longest first) order: a mention is inside a longer one when a mention
-    # with another span that starts no later reaches at least as far
-    order = sorted(range(len(found)), key=lambda i: (found[i][0], -found[i][1]))
-    inside = set()
-    reach = -1          # the furthest end of the mentions before the current span
-    k = 0
-    while k < len(order):
-        span = found[order[k]][:2]
-        group_end = k
-        while group_end < len(order) and found[order[group_end]][:2] == span:
-            group_end += 1
-        if reach >= span[1]:
-            inside.update(order[k:group_end])
-        reach = max(reach, span[1])
-        k = group_end
-    return [f for i, f in enumerate(found) if i not in inside]
-
-
-def find_org(clean: str, title: str | None, dr: DocumentRules) -> str | None:
-    """The reporting organisation, by mentions weighted toward the title and the opening."""
-    cfg = dr.config
-    scores: Counter = Counter()
-    spellings: dict[str, str] = {}
-    for start, _, name in _org_mentions(clean, dr):
-        key = _org_key(name)
-        scores[key] += 1 + (cfg.opening_bonus if start < cfg.opening_chars else 0)
-        if len(name) > len(spellings.get(key, "")):
-            spellings[key] = name
-    for _, _, name in _org_mentions(title or "", dr):
-        scores[_org_key(name)] += cfg.title_bonus
-        spellings.setdefault(_org_key(name), name)
-    if not scores:
-        return None
-    best = max(scores.items(), key=lambda kv: (kv[1], len(spellings[kv[0]]), spellings[kv[0]]))
-    return spellings[best[0]]
-
-
-_BUREAU_PREFIX = regex.compile(r"^.*?公安局(?=\p{Han}+分局$)")
-_UNIT_SUFFIX = regex.compile(r"(?:区|县|市)?(?:公安)?(分局|派出所)$")
-
-
-@functools.lru_cache(maxsize=4096)
-def _org_key(name: str) -> str:
-    """Spellings of one organisation share a key: 市公安局湛河分局 / 湛河公安分局 -> 湛河|分局."""
-    return _UNIT_SUFFIX.sub(r"|\1", _BUREAU_PREFIX.sub("", name))
-
-
 def find_report_year(clean: str, title: str | None, found_dates, published: str | None,
                      dr: DocumentRules) -> int | None:
     """The year the report covers."""
@@ -194,13 +137,16 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
     return None
 
 
-def describe(norm: NormText, found_dates, dr: DocumentRules) -> DocFacts:
-    """Title, org, report year and publication date of one article."""
+def describe(norm: NormText, found_dates, dr: DocumentRules, orgs: OrgRules) -> DocFacts:
+    """Title, org, report year and publication date of one article (``orgs``: the
+    organisation rules and gazetteer, see orgs.py)."""
     title = find_title(norm, dr)
     published = find_published(norm.clean, found_dates)
+    org = find_organisation(norm.clean, title, orgs)
     return DocFacts(
         title=title,
-        org=find_org(norm.clean, title, dr),
+        org=org.org,
         report_year=find_report_year(norm.clean, title, found_dates, published, dr),
         published=published,
+        org_type=org.org_type, region=org.region, adcode=org.adcode, org_id=org.org_id,
     )

@@ -95,7 +95,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     blocked = trap_spans(clean, rules.traps)
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
     quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
-    doc_facts = describe(norm, found_dates, rules.documents)
+    doc_facts = describe(norm, found_dates, rules.documents, rules.orgs)
     attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
                            rules.metrics, rules.quantity.change_before,
                            as_tagger(tokenizer, rules))
@@ -132,6 +132,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         doc_id=doc_id, path=path or doc_id,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
+        org_type=doc_facts.org_type, region=doc_facts.region, adcode=doc_facts.adcode,
+        org_id=doc_facts.org_id,
         report_year=doc_facts.report_year, published=doc_facts.published, status="ok",
         n_metrics=len(metrics), n_dates=len(date_records),
     )

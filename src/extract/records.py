@@ -128,6 +128,10 @@ class Document(BaseModel):
     encoding: str | None = None
     title: str | None = None
     org: str | None = None
+    org_type: str | None = None
+    region: str | None = None
+    adcode: str | None = None
+    org_id: str | None = None
     report_year: int | None = None
     published: str | None = None
     status: Literal["ok", "error"] = "ok"

@@ -10,6 +10,7 @@ immutable :class:`RuleSet` that is passed in (:func:`default_rules` caches the s
 | dates.toml | date_rules.load | dates.find_dates |
 | metrics.toml | metric_rules.load | attribution.attribute |
 | documents.toml | documents.load | documents.describe |
+| orgs.toml, divisions.tsv | orgs.load | orgs.find_organisation (via documents.describe) |
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import date_rules, documents, lexicon, metric_rules, normalize, quantity_rules, traps
+from . import date_rules, documents, lexicon, metric_rules, normalize, orgs, quantity_rules, traps
 from .rules import RuleError, fingerprint, rules_dir
 
 RULE_FILES = ("quantity.toml", "units.toml", "changes.toml", "traps.toml", "metrics.toml",
-              "dates.toml", "documents.toml", "segment.toml", "lexicon.txt", "tradsimp.tsv")
+              "dates.toml", "documents.toml", "segment.toml", "lexicon.txt", "tradsimp.tsv",
+              "orgs.toml", "divisions.tsv")
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: a RuleSet is a value you pass around
@@ -38,6 +40,7 @@ class RuleSet:
     dates: date_rules.DateRules
     metrics: metric_rules.MetricRules
     documents: documents.DocumentRules
+    orgs: orgs.OrgRules
 
 
 def load_rules(directory: str | Path | None = None) -> RuleSet:
@@ -57,6 +60,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         dates=date_rules.load(d, quantity.fragments),
         metrics=metric_rules.load(d),
         documents=documents.load(d),
+        orgs=orgs.load(d),
     )
 
 

@@ -26,7 +26,8 @@ _i32 = pa.int32()
 SCHEMAS: dict[str, pa.Schema] = {
     "documents": pa.schema([
         ("doc_id", _str), ("path", _str), ("sha256", _str), ("n_chars", _i64),
-        ("encoding", _str), ("title", _str), ("org", _str), ("report_year", _i32),
+        ("encoding", _str), ("title", _str), ("org", _str), ("org_type", _str),
+        ("region", _str), ("adcode", _str), ("org_id", _str), ("report_year", _i32),
         ("published", _str), ("status", _str), ("error", _str),
         ("n_metrics", _i64), ("n_dates", _i64),
     ]),
