@@ -39,6 +39,14 @@ def cli(*args, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def folder(path: Path, files: dict[str, bytes]) -> Path:
+    """A new folder holding ``files`` (name -> bytes)."""
+    path.mkdir()
+    for name, data in files.items():
+        (path / name).write_bytes(data)
+    return path
+
+
 def popen(*args) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.Popen([sys.executable, "-m", "extract", *map(str, args)], env=env,
@@ -65,15 +73,10 @@ HOSTILE = {
 
 def build_hostile(root: Path) -> Path:
     """The hostile input folder (and, beside it, the outside files its links point at)."""
-    src, outside = root / "in", root / "outside"
-    src.mkdir()
-    outside.mkdir()
-    (outside / "secret.txt").write_bytes(SHORT)
-    (outside / "more.txt").write_bytes(SHORT)
-    (src / "ok.txt").write_bytes(SHORT)
-    (src / "UPPER.TXT").write_bytes(SHORT)
-    (src / "Page.Htm").write_bytes(b"<html><body><p>" + SHORT + b"</p></body></html>")
-    (src / "notes.md").write_bytes(SHORT)                       # not an input name
+    outside = folder(root / "outside", {"secret.txt": SHORT, "more.txt": SHORT})
+    src = folder(root / "in", {
+        "ok.txt": SHORT, "UPPER.TXT": SHORT, "notes.md": SHORT,     # notes.md: not an input
+        "Page.Htm": b"<html><body><p>" + SHORT + b"</p></body></html>"})
     os.symlink("ok.txt", src / "inside_link.txt")
     os.mkfifo(src / "fifo.txt")
     os.symlink("/dev/zero", src / "zero.txt")
@@ -198,11 +201,9 @@ def test_read_file_refuses_what_is_not_a_regular_file(tmp_path, make, reason):
 # --- no inputs, and output paths that cannot be ------------------------------------------------
 
 def test_no_inputs_is_an_error_and_leaves_the_previous_output(tmp_path):
-    good, empty, out = tmp_path / "good", tmp_path / "empty", tmp_path / "out"
-    good.mkdir()
-    empty.mkdir()
-    (good / "a.txt").write_bytes(SHORT)
-    (empty / "notes.md").write_bytes(SHORT)
+    good = folder(tmp_path / "good", {"a.txt": SHORT})
+    empty = folder(tmp_path / "empty", {"notes.md": SHORT})
+    out = tmp_path / "out"
     extract.run(good, out)
     before = read_metadata(out)["run_id"]
     listing = sorted(os.listdir(out))
@@ -217,8 +218,7 @@ def test_no_inputs_is_an_error_and_leaves_the_previous_output(tmp_path):
 
 
 def test_out_under_a_regular_file_is_one_line_naming_the_path(tmp_path):
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_bytes(SHORT)
+    folder(tmp_path / "in", {"a.txt": SHORT})
     (tmp_path / "file").write_text("x")
     for out in (tmp_path / "file" / "sub", tmp_path / "file"):
         proc = cli("run", tmp_path / "in", "--out", out)
@@ -231,10 +231,8 @@ def test_out_under_a_regular_file_is_one_line_naming_the_path(tmp_path):
 # --- one run at a time -------------------------------------------------------------------------
 
 def test_a_second_run_is_refused_naming_the_first(tmp_path):
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "a.txt").write_bytes(SHORT)
-    out = tmp_path / "out"
-    out.mkdir()
+    folder(tmp_path / "in", {"a.txt": SHORT})
+    out = folder(tmp_path / "out", {})
     with OutputLock(out, "the-first-run"):
         t0 = time.monotonic()
         with pytest.raises(OutputLocked, match=f"pid {os.getpid()}, started .* the-first-run"):
@@ -255,9 +253,7 @@ def big_in(tmp_path_factory) -> Path:
 @pytest.fixture
 def previous(tmp_path) -> tuple[Path, dict, str]:
     """An output folder holding a complete earlier run (of one short article)."""
-    small, out = tmp_path / "small", tmp_path / "out"
-    small.mkdir()
-    (small / "a.txt").write_bytes(SHORT)
+    small, out = folder(tmp_path / "small", {"a.txt": SHORT}), tmp_path / "out"
     extract.run(small, out)
     return out, extract.read(out), read_metadata(out)["run_id"]
 
@@ -286,7 +282,11 @@ def test_two_concurrent_runs_one_refused_the_other_complete(big_in, previous, tm
     out = previous[0]
     first = popen("run", big_in, "--out", out, "--jobs", "1")
     wait_for_run_folder(out, first)
-    second = cli("run", big_in, "--out", out, "--jobs", "1")
+    first.send_signal(signal.SIGSTOP)        # paused mid-run (holding the lock), whatever the load
+    try:
+        second = cli("run", big_in, "--out", out, "--jobs", "1")
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert second.returncode == 2
     assert f"pid {first.pid}" in second.stderr and "another extract run" in second.stderr
     _, err = first.communicate(timeout=TIMEOUT)
@@ -328,12 +328,8 @@ def test_a_fault_at_any_commit_step_leaves_old_or_new_never_a_mix(tmp_path, monk
     the folder reads as all of A or all of B, and the next run repairs it. ``legacy``: A is an
     output of an earlier version (real table files, no .current); ``copied``: A's folder was
     copied by following links (a real .current folder, real table files)."""
-    a_in, b_in = tmp_path / "a", tmp_path / "b"
-    a_in.mkdir()
-    b_in.mkdir()
-    (a_in / "a.txt").write_bytes(SHORT)
-    (b_in / "b1.txt").write_bytes(ARTICLE)
-    (b_in / "b2.txt").write_bytes(SHORT)
+    a_in = folder(tmp_path / "a", {"a.txt": SHORT})
+    b_in = folder(tmp_path / "b", {"b1.txt": ARTICLE, "b2.txt": SHORT})
 
     def make_a(out: Path) -> None:
         extract.run(a_in, out)
@@ -379,12 +375,9 @@ def test_a_fault_at_any_commit_step_leaves_old_or_new_never_a_mix(tmp_path, monk
 
 
 def test_a_reader_during_many_commits_sees_whole_runs(tmp_path):
-    a_in, b_in, out = tmp_path / "a", tmp_path / "b", tmp_path / "out"
-    a_in.mkdir()
-    b_in.mkdir()
-    (a_in / "a.txt").write_bytes(SHORT)
-    for i in range(3):
-        (b_in / f"b{i}.txt").write_bytes(SHORT)
+    a_in = folder(tmp_path / "a", {"a.txt": SHORT})
+    b_in = folder(tmp_path / "b", {f"b{i}.txt": SHORT for i in range(3)})
+    out = tmp_path / "out"
     extract.run(a_in, out)
     seen, errors, stop = [], [], threading.Event()
 
@@ -412,15 +405,11 @@ def test_a_reader_during_many_commits_sees_whole_runs(tmp_path):
 
 
 def test_a_folder_that_mixes_runs_is_refused(tmp_path):
-    a_in, b_in = tmp_path / "a", tmp_path / "b"
-    a_in.mkdir()
-    b_in.mkdir()
-    (a_in / "a.txt").write_bytes(SHORT)
-    (b_in / "b.txt").write_bytes(SHORT)
+    a_in = folder(tmp_path / "a", {"a.txt": SHORT})
+    b_in = folder(tmp_path / "b", {"b.txt": SHORT})
     extract.run(a_in, tmp_path / "A")
     extract.run(b_in, tmp_path / "B")
-    mixed = tmp_path / "mixed"
-    mixed.mkdir()
+    mixed = folder(tmp_path / "mixed", {})
     for name in ("documents", "dates", "rejects"):
         shutil.copy(tmp_path / "A" / f"{name}.parquet", mixed)
     shutil.copy(tmp_path / "B" / "metrics.parquet", mixed)
@@ -453,12 +442,9 @@ extract.run(sys.argv[1], sys.argv[2])
     ("legacy", "link .current", "a"),
 ])
 def test_a_run_killed_during_its_commit_leaves_old_or_new(tmp_path, layout, step, expect):
-    a_in, b_in, out = tmp_path / "a", tmp_path / "b", tmp_path / "out"
-    a_in.mkdir()
-    b_in.mkdir()
-    (a_in / "a.txt").write_bytes(SHORT)
-    (b_in / "b1.txt").write_bytes(SHORT)
-    (b_in / "b2.txt").write_bytes(SHORT)
+    a_in = folder(tmp_path / "a", {"a.txt": SHORT})
+    b_in = folder(tmp_path / "b", {"b1.txt": SHORT, "b2.txt": SHORT})
+    out = tmp_path / "out"
     extract.run(a_in, out)
     if layout == "legacy":                      # an earlier version's output: real files only
         for p in out.glob("*.parquet"):
