@@ -289,3 +289,13 @@ def test_cli_docstring_usage_matches_the_parser():
     usage = [line.split()[1] for line in (extract.cli.__doc__ or "").splitlines()
              if line.strip().startswith("extract ")]
     assert usage and set(usage) <= set(subs)
+
+
+def test_every_run_option_is_in_the_readme():
+    """Each option of `extract run` is mentioned in README.md (the run options paragraph, or the
+    Dask section for the engine's own options)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    options = {s for a in _subcommands()["run"]._actions for s in a.option_strings} - {"-h",
+                                                                                       "--help"}
+    missing = sorted(o for o in options if f"`{o}" not in readme and f" {o} " not in readme)
+    assert not missing, f"README does not mention extract run {', '.join(missing)}"

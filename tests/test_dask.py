@@ -192,6 +192,36 @@ def test_fsspec_reading_and_writing_in_process(bad_in, bad_local, ruleset):
         mem.rm("/dask-test", recursive=True)
 
 
+def test_hostile_folder_same_rows_as_local(client, tmp_path):
+    """test_hostile's folder (a FIFO, a /dev/zero link, a socket, links leaving the folder,
+    upper-case and undecodable names) gives the local engine's rows, with or without
+    --follow-symlinks: nothing hangs, every entry is one row."""
+    from test_hostile import build_hostile, check_hostile_rows
+
+    src = build_hostile(tmp_path)
+    for follow in (False, True):
+        local, dask = tmp_path / f"local{follow}", tmp_path / f"dask{follow}"
+        a = extract.run(src, local, follow_symlinks=follow)
+        b = extract.run(src, dask, engine="dask", client=client, partition_size=3,
+                        follow_symlinks=follow)
+        assert_same_rows(local, dask)
+        assert (a.documents, a.ok, a.errors) == (b.documents, b.ok, b.errors)
+        if not follow:
+            check_hostile_rows(extract.read(dask)["documents"])
+
+
+def test_parts_of_two_runs_are_refused(client, raw_dir, tmp_path):
+    """Every part carries its run's id: a folder mixing two runs' parts is refused."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    extract.run(raw_dir, one, engine="dask", client=client, partition_size=1)
+    extract.run(raw_dir, two, engine="dask", client=client, partition_size=1)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(one, mixed)
+    shutil.copy(two / "metrics" / "part-00001.parquet", mixed / "metrics" / "part-00001.parquet")
+    with pytest.raises(extract.tables.MixedOutputError, match="different runs"):
+        extract.read(mixed)
+
+
 class _KillOnce(distributed.WorkerPlugin):
     """Kills its worker process the first time a partition task starts on any worker."""
 

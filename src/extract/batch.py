@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from .commit import is_commit_entry
 from .load import DEFAULT_MAX_BYTES, LoadError, load_file, read_file
 from .pipeline import Result, extract_document
 from .records import Document
@@ -154,11 +155,9 @@ def require_inputs(items: list[Input], in_dir) -> list[Input]:
 
 # --- the output folder -------------------------------------------------------------------------
 
-def is_ours(name: str, is_dir: bool) -> bool:
+def is_ours(name: str) -> bool:
     """Whether an entry of an output folder is something a run writes (either engine's layout,
     the lock, generation folders and their temporary names)."""
-    from .commit import is_commit_entry
-
     if is_commit_entry(name) or name == ".gitkeep":
         return True
     if name in TABLES:
@@ -182,7 +181,7 @@ def check_out_dir(out_dir: str | Path, force: bool = False) -> None:
         return
     foreign = []
     for e in os.scandir(out_dir):
-        if not is_ours(e.name, e.is_dir()):
+        if not is_ours(e.name):
             foreign.append(e.name)
         elif e.name in TABLES and e.is_dir(follow_symlinks=False):
             foreign += [f"{e.name}/{n}" for n in os.listdir(e.path) if not _part_name(n)]
@@ -202,7 +201,7 @@ def check_out_fs(fs, root: str, force: bool = False) -> None:
             foreign += [f"{base}/{n}" for n in (posixpath.basename(p.rstrip("/"))
                                                 for p in fs.ls(entry["name"], detail=False))
                         if not _part_name(n)]
-        elif not is_ours(base, entry["type"] == "directory"):
+        elif not is_ours(base):
             foreign.append(base)
     _refuse_foreign(root, foreign, force)
 

@@ -269,15 +269,23 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that a run cleans up as for Ctrl-C."""
 
 
-def _raise_terminated(signum, frame):
-    raise _Terminated()
+def _stopping(received: list):
+    """A handler for SIGINT and SIGTERM: note the signal, raise KeyboardInterrupt or
+    _Terminated where the main thread is (a run removes its temporary files on the way out).
+    The note covers an exception Python swallows (one raised inside a __del__)."""
+    def handler(signum, frame):
+        received.append(signum)
+        raise KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+    return handler
 
 
-def _stopped(args, how: str) -> str:
+def _stopped(args, signum: int) -> int:
+    how = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else "SIGTERM"
     line = f"extract {args.command}: stopped by {how}"
     if args.command == "run":
         line += f"; temporary files removed, {args.out} holds the last complete run"
-    return line
+    print(line, file=sys.stderr)
+    return 128 + signum
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,12 +295,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # argv None: the `extract` program (or python -m extract); the process ends with the command
     args.as_program = argv is None
+    received: list[int] = []
     try:
-        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        previous = {sig: signal.signal(sig, _stopping(received))
+                    for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:            # not the main thread: leave signals alone
-        previous = None
+        previous = {}
     try:
-        return args.func(args)
+        code = args.func(args)
+        return _stopped(args, received[0]) if received else code
     except RuleError as exc:
         print(f"extract: bad rules: {exc}", file=sys.stderr)
         return 2
@@ -301,12 +312,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
-    except KeyboardInterrupt:
-        print(_stopped(args, "Ctrl-C (SIGINT)"), file=sys.stderr)
-        return 128 + signal.SIGINT
-    except _Terminated:
-        print(_stopped(args, "SIGTERM"), file=sys.stderr)
-        return 128 + signal.SIGTERM
+    except (KeyboardInterrupt, _Terminated):
+        return _stopped(args, received[0] if received else signal.SIGINT)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
