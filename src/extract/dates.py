@@ -62,7 +62,7 @@ class DateFound:
     same_period: bool = False
     # where the base's own figure starts (比2022年的[2100起]), if one follows it
     figure_at: int | None = None
-    # followed by 以来/开始/起 (5月以来): a period from the date on, not the date itself
+    # followed by 以来/开始/起 (5月以来, 今年以来): a period from the date on, not the date itself
     since: bool = False
 
 
@@ -356,14 +356,14 @@ def _mark_bases(found: list[DateFound], clean: str, dr: DateRules) -> list[DateF
     """Set ``base`` (较2023年 / 2023年相比: the date is a comparison's base), ``relative`` (the
     offset of the relative year word a date begins with: 去年同期 -> -1), ``same_period`` (a base
     followed by 同期), ``figure_at`` (where the base's own figure starts: 比2022年的2100起) and
-    ``since`` (a month or day followed by 以来/开始: 5月以来)."""
+    ``since`` (a date followed by 以来/开始: 5月以来)."""
     out = []
     for d in found:
         base = (clean.endswith(dr.base_before, 0, d.start)
                 or clean.startswith(dr.base_after, d.end))
         word = next((w for w in dr.relative_words if clean.startswith(w, d.start)), None)
         rel = dr.relative_year[word] if word is not None else None
-        if d.granularity in ("month", "day") and clean.startswith(dr.since, d.end):
+        if clean.startswith(dr.since, d.end):
             d = replace(d, since=True)
         if not base and rel is None:
             out.append(d)

@@ -212,13 +212,15 @@ _REPORT_PARTS = ("half", "quarter", "range")
 def find_report_part(found_dates, report_year: int | None, dr: DocumentRules) -> str | None:
     """The part of the report year the report covers (H1, Q1-Q3, 1-10月; None for the whole
     year): the first half, quarter or span of months of the report year in the opening that is
-    not a comparison's base (今年1至9月，全市… / 2024年上半年工作情况). ``found_dates`` are the
+    not a comparison's base, unless the report year is named as a whole before it (今年1至9月，全市… / 2024年上半年工作情况). ``found_dates`` are the
     dates after when.resolve, so 今年 and a bare 前三季度 have their year."""
     if report_year is None:
         return None
     for d in found_dates:
         if d.start >= dr.config.opening_chars:
             break
+        if d.granularity == "year" and d.year == report_year and not (d.base or d.since):
+            return None                 # 2025年，全市…: the opening speaks of the whole year
         if (d.granularity in _REPORT_PARTS and not d.base and d.year == report_year
                 and d.day is None and d.end_day is None
                 and (d.end_year is None or d.end_year == report_year)

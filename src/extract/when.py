@@ -11,8 +11,8 @@ is still open against the article's *anchor*, so nothing is circular:
   it calls its report period 去年 and never 今年 (去年，常州市警方… under 2024年工作盘点: written in
   2025). 今年/去年/前年 count from ``now``.
 * a date written without any year word: a span or part of a year (前三季度, 下半年, 1至9月) is in
-  the report year; a month or day (11月21日) takes the year of a date with a year earlier on its
-  line (11月20日 of 2023年11月20日…11月21日), else the report year when the article was written in
+  the report year; a month or day (11月21日) takes the year of a month or day with a year earlier
+  on its line (2023年11月20日…11月21日), else the report year when the article was written in
   it (in a retrospective a day may be the day of writing: it stays null).
 
 A date is never given a year the article does not support: without a publication date and a
@@ -84,8 +84,8 @@ def _line_year(d: DateFound, before: list[DateFound], clean: str) -> int | None:
     for prev in reversed(before):
         if d.start - prev.end > _LINE_REACH or "\n" in clean[prev.end:d.start]:
             return None
-        if prev.year is None or prev.base:
-            continue
+        if prev.year is None or prev.base or prev.month is None:
+            continue                   # only a month or day dates its neighbours (not 2021年度)
         if prev.month is not None and d.month is not None and d.month < prev.month:
             return None
         return prev.end_year if prev.end_year is not None else prev.year
