@@ -45,6 +45,7 @@ def frames(docs: list[dict], metrics: list[dict]) -> dict:
     mets = [{**base_metric, **m} for m in metrics]
     for i, m in enumerate(mets):
         m.setdefault("start", i * 10)
+        m.setdefault("headline", True)   # the pipeline's choice (headline.py), taken as given
         m["end"] = m["start"] + 1
     rows = {"documents": docs, "metrics": mets, "dates": [], "rejects": []}
     return {n: _to_pandas(to_arrow(n, rows[n])) for n in SCHEMAS}
@@ -88,7 +89,7 @@ def test_dev_diff_2021_against_2025(year_outputs):
     assert s["pct_change"] == pytest.approx(792 / 1335 * 100)
     assert s["text_old"] == "1335人" and s["text_new"] == "2127人"
     assert "1335人" in s["sentence_old"] and "2127人" in s["sentence_new"]
-    assert s["chosen_by"].startswith("old: largest of 3")
+    assert s["chosen_by"] == "old: headline row; new: headline row"
     g = row(d, "gangs_busted")
     assert (g["value_old"], g["status"], g["text_old"]) == (32, "removed", "32个")
     assert "打掉各类犯罪团伙32个" in g["sentence_old"]
@@ -134,30 +135,34 @@ DOCS = [{"doc_id": "a", "org": "甲分局", "report_year": 2021},
         {"doc_id": "b", "org": "甲分局", "report_year": 2022}]
 
 
-def test_headline_excludes_parts_changes_and_other_years():
+def test_headlines_are_the_rows_the_pipeline_marked():
+    """compare takes the ``headline`` column as it is (WHERE headline): not the largest value."""
     f = frames(DOCS[:1], [
         {"doc_id": "a", "metric": "suspects_arrested", "value": 90, "period": 2021},
-        {"doc_id": "a", "metric": "suspects_arrested", "value": 5000, "period": 2020},
-        {"doc_id": "a", "metric": "suspects_arrested", "value": 800, "scope": "part"},
-        {"doc_id": "a", "metric": "suspects_arrested", "value": 700, "change": "decrease",
-         "unit": "%", "kind": "percent"},
-        {"doc_id": "a", "metric": "suspects_arrested", "value": 120, "unit": "名"},
+        {"doc_id": "a", "metric": "suspects_arrested", "value": 5000, "period": 2020,
+         "headline": False},
+        {"doc_id": "a", "metric": "suspects_arrested", "value": 800, "scope": "part",
+         "headline": False},
+        {"doc_id": "b", "metric": "gangs_busted", "value": 3, "unit": "名", "headline": False},
     ])
     h = headlines(f)
     assert len(h) == 1
-    assert h.iloc[0]["value"] == 120 and h.iloc[0]["unit"] == "人"  # 名 counts people too
-    assert h.iloc[0]["pick"] == "largest of 2 (90, 120)"
+    assert h.iloc[0]["value"] == 90 and h.iloc[0]["pick"] == "headline row"
 
 
-def test_headline_tie_is_first_in_text_and_labels_key_unnamed_metrics():
-    f = frames(DOCS[:1], [
+def test_headline_of_several_articles_is_the_first_and_labels_key_unnamed_metrics():
+    docs = [*DOCS[:1], {"doc_id": "c", "org": "甲分局", "report_year": 2021, "path": "z"}]
+    f = frames(docs, [
         {"doc_id": "a", "label": "检查 场所", "value": 7, "text": "first", "unit": "家"},
-        {"doc_id": "a", "label": "检查场所", "value": 7, "text": "second", "unit": "家"},
+        {"doc_id": "c", "label": "检查场所", "value": 9, "text": "second", "unit": "家"},
         {"doc_id": "a", "label": "检查场所", "value": 3, "unit": "处"},
+        {"doc_id": "a", "metric": "suspects_arrested", "value": 120, "unit": "名"},
     ])
     h = headlines(f).set_index("key")
     assert h.loc["检查场所 [家]", "text"] == "first"
+    assert h.loc["检查场所 [家]", "pick"] == "headline row of the first of 2 articles"
     assert h.loc["检查场所 [处]", "value"] == 3  # another unit is another fact
+    assert h.loc["suspects_arrested", "unit"] == "人"  # 名 counts people too
 
 
 def test_qualified_values_are_not_compared_as_bare_numbers():

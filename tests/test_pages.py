@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import extract
@@ -14,7 +15,7 @@ def test_news_page_facts_without_furniture():
     html = PAGE.read_text(encoding="utf-8")
     assert r.document.status == "ok"
     assert r.document.title == "某县公安局2024年工作成绩单出炉"      # site name dropped
-    assert r.document.published == "2025-01-16"                       # the page's stamp
+    assert r.document.published == datetime.date(2025, 1, 16)        # the page's stamp
     assert r.document.report_year == 2024
     got = {(m.value, m.metric) for m in r.metrics}
     assert {(856.0, "criminal_cases_solved"), (1024.0, "suspects_arrested"),

@@ -20,6 +20,7 @@ from .metrics import Quantity
 from .normalize import NormText
 from .sentences import Sentences
 from .tagger import Tagger
+from .when import part_of
 
 _CLAUSE_MARK = regex.compile(r"[，,；;：:]")
 
@@ -32,14 +33,17 @@ class Attribution(NamedTuple):
     period: int | None
     scope: str                 # "total" or "part"
     label_rule: str | None     # the id of the label rule (metrics.toml [[label_rule]])
+    period_part: str | None = None  # the part of ``period`` it covers (when.part_of); None: all
 
 
 def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], found_dates,
               report_year: int | None, rules: MetricRules, change_before: regex.Pattern,
-              pos: Tagger) -> list[Attribution]:
+              pos: Tagger, report_part: str | None = None) -> list[Attribution]:
     """Label, canonical id, period and scope for each quantity (same order). ``found_dates``
-    are the article's dates (dates.DateFound, sorted); ``change_before`` the quantity rules'
-    pattern of a comparison that ends a text (for a clause that holds only a change)."""
+    are the article's dates (dates.DateFound, sorted, resolved by when.resolve);
+    ``report_part`` the part of the report year the report covers; ``change_before`` the
+    quantity rules' pattern of a comparison that ends a text (for a clause that holds only a
+    change)."""
     if not quantities:
         return []
     clean = norm.clean
@@ -85,9 +89,10 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         metric = None
         if text and not clean.startswith(target_markers, q.end):
             metric = rules.metric_for(text, q.unit, q.kind, q.change)
-        out.append(Attribution(text or None, metric, _period(q.start, s_lo, found_dates,
-                                                             date_starts, report_year),
-                               scope, label_rule if text else None))
+        period, part = _period(q.start, s_lo, found_dates, date_starts, report_year,
+                               report_part)
+        out.append(Attribution(text or None, metric, period, scope,
+                               label_rule if text else None, part))
         prev = Prev(q.end, text, verbs_s, obj_s)
     out = _distribute_respectively(clean, quantities, out, sents, rules)
     return [a._replace(label=shorten(a.label, rules)) if a.label else a for a in out]
@@ -134,18 +139,29 @@ def _listed(clean: str, q: Quantity) -> bool:
 
 
 def _period(pos: int, s_lo: int, found_dates, date_starts: list[int],
-            report_year: int | None) -> int | None:
-    """The year of the nearest date earlier in the same sentence, else the report year. A
-    relative year the dates could not resolve (去年同期, 上年) counts from the report year.
-    ``date_starts`` are the (sorted) starts of ``found_dates``."""
+            report_year: int | None, report_part: str | None) -> tuple[int | None, str | None]:
+    """(year, part of it) a figure belongs to. A figure right after a comparison base and 的
+    (比2022年的[2100起], 较去年同期的[350起]) is the base's; else the nearest date earlier in the
+    same sentence that is not a base (去年，全市… -> last year); else the report year and the part
+    the report covers. 去年同期 covers the same part of its year as the report. A relative year
+    the dates could not resolve (no anchor, or an article written some time after its report
+    year) gives no period rather than a guess. ``date_starts`` are the (sorted) starts of
+    ``found_dates``."""
     i = bisect.bisect_left(date_starts, pos) - 1
+    if i >= 0 and date_starts[i] >= s_lo and found_dates[i].figure_at == pos:
+        return _date_period(found_dates[i], report_part)
     while i >= 0 and date_starts[i] >= s_lo:
         d = found_dates[i]
         i -= 1
         if d.base:
             continue
-        if d.year is not None:
-            return d.year
-        if report_year is not None and d.relative is not None:
-            return report_year + d.relative
-    return report_year
+        if d.year is not None or d.relative is not None:
+            return _date_period(d, report_part)
+    return report_year, report_part
+
+
+def _date_period(d, report_part: str | None) -> tuple[int | None, str | None]:
+    """(year, part) of the figures a date governs."""
+    if d.year is None:
+        return None, None
+    return d.year, (report_part if d.same_period else part_of(d))

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .headline import LABEL_NOISE as _LABEL_NOISE
 from .tables import read
 
-_LABEL_NOISE = re.compile(r"[\s\u3000、，,。．.；;：:·\-—_（）()“”\"'‘’《》]")
 YEAR_COLUMNS = [
     "org", "org_id", "metric", "unit", "label", "year_old", "value_old", "qualifier_old", "year_new",
     "value_new", "qualifier_new", "delta", "pct_change", "status", "text_old", "text_new",
@@ -56,14 +56,13 @@ def normalise_label(label) -> str | None:
 
 
 def candidates(frames: dict) -> pd.DataFrame:
-    """Metric rows that may be a headline: the report year (or no period), not a part of a larger
-    total, no comparison (a 同比下降 percentage is not the count). Units are unified here."""
+    """The metric rows the pipeline marked ``headline`` (per article and metric, the figure of
+    the report period: see headline.py; ``WHERE headline`` in SQL). Units are unified here."""
     docs = _org_keys(frames["documents"])
     m = frames["metrics"].reset_index(drop=True)
     m = m.assign(order=range(len(m))).merge(docs, on="doc_id", how="inner")
-    keep = ((m["period"].isna() | (m["period"] == m["report_year"])).fillna(False)
-            & (m["scope"] != "part").fillna(True) & m["change"].isna())
-    m = m[keep].copy()
+    m = m[m["headline"].fillna(False).astype(bool)].copy()
+    m["org"] = m["org"].fillna("").astype(str)
     m["year"] = m["report_year"]
     unit = m["unit"].fillna("").astype(str)
     std = _standard_units()
@@ -96,46 +95,21 @@ _GROUP = ["org_id", "year", "key"]
 _NO_YEAR = -1  # stands in for a missing report year while grouping
 
 
-def _dominant_units(c: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per group, the unit most used (first in the text on a tie): values in other units
-    count other things and cannot be the headline. Returns (all units, the dominant one)."""
-    units = c.groupby(_GROUP + ["unit"], sort=False)["order"].agg(n="size", first="min")
-    units = units.reset_index().sort_values(["n", "first"], ascending=[False, True],
-                                            kind="stable")
-    return units, units.drop_duplicates(_GROUP)[_GROUP + ["unit"]]
-
-
-def _picks(same: pd.DataFrame, units: pd.DataFrame, dominant: pd.DataFrame) -> pd.DataFrame:
-    """How each headline was chosen, in words a reader can check against the text."""
-    s = same.sort_values("order", kind="stable")
-    s = s.assign(v=[f"{v:,.10g}" for v in s["value"]])
-    p = s.groupby(_GROUP, sort=False)["v"].agg(n="size", vals=", ".join).reset_index()
-    p["pick"] = ["only candidate" if n == 1 else f"largest of {n} ({v})"
-                 for n, v in zip(p["n"], p["vals"])]
-    other = units.merge(dominant, on=_GROUP, suffixes=("", "_d"))
-    other = other[other["unit"] != other["unit_d"]]
-    if len(other):
-        o = other.groupby(_GROUP, sort=False)["unit"].agg(
-            lambda u: ", ".join(x or "-" for x in u)).rename("others").reset_index()
-        p = p.merge(o, on=_GROUP, how="left")
-        p["pick"] = [a if pd.isna(b) else f"{a}; other units ignored: {b}"
-                     for a, b in zip(p["pick"], p["others"])]
-    return p[_GROUP + ["pick"]]
-
-
 def headlines(x) -> pd.DataFrame:
-    """One headline value per (org, report year, metric key) of an output, long form: the
-    unit most used, then the largest value, the first in the text on a tie (``pick`` says)."""
+    """One headline value per (org, report year, metric key) of an output, long form: the row
+    the pipeline marked ``headline`` (the first total of the report period in its article);
+    when several articles give one, the first article's (``pick`` says)."""
     c = candidates(frames_of(x))
     cols = ["org", "org_id", "year", "key", "canonical", "unit", "value", "qualifier", "label",
             "text", "sentence", "doc", "start", "pick"]
     if c.empty:
         return pd.DataFrame(columns=cols)
     c["year"] = c["year"].astype("Int64").fillna(_NO_YEAR)
-    units, dominant = _dominant_units(c)
-    same = c.merge(dominant, on=_GROUP + ["unit"])
-    best = same.sort_values(["value", "order"], ascending=[False, True], kind="stable")
-    best = best.drop_duplicates(_GROUP).merge(_picks(same, units, dominant), on=_GROUP)
+    c = c.sort_values("order", kind="stable")
+    n = c.groupby(_GROUP, sort=False)["order"].transform("size")
+    c["pick"] = ["headline row" if k == 1 else f"headline row of the first of {k} articles"
+                 for k in n]
+    best = c.drop_duplicates(_GROUP).copy()
     best["year"] = best["year"].mask(best["year"] == _NO_YEAR)
     out = best.rename(columns={"doc_id": "doc"})[cols]
     return out.sort_values(["org"] + _GROUP, kind="stable").reset_index(drop=True)

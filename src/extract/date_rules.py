@@ -19,14 +19,14 @@ GRANULARITIES = ("year", "half", "quarter", "season", "month", "day", "range")
 # Named groups a rule pattern may use, and what a granularity needs at least one of.
 KNOWN_GROUPS = frozenset({"year", "rel", "month", "day", "end_year", "end_month", "end_day",
                           "upto_quarter", "upto_month", "quarter", "end_quarter", "half", "season",
-                          "part", "mpart", "holiday", "aday", "sep"})
+                          "part", "mpart", "holiday", "aday", "dday", "sep"})
 _GRANULARITY_GROUPS = {
     "year": {"year", "rel"},
     "half": {"half"},
     "quarter": {"quarter"},
     "season": {"season"},
     "month": {"month"},
-    "day": {"day", "holiday", "aday"},
+    "day": {"day", "holiday", "aday", "dday"},
     "range": {"end_year", "end_month", "end_day", "upto_quarter", "upto_month", "end_quarter"},
 }
 
@@ -73,6 +73,7 @@ class DatesFile(Strict):
     year_part: dict[str, str] = {}
     month_part: dict[str, str] = {}
     anaphoric_day: dict[str, int] = {}
+    deictic_day: dict[str, int] = {}
     holiday: list[HolidaySpec] = []
     words: list[WordList] = []
     rule: list[DateRuleSpec] = Field(min_length=1)
@@ -125,10 +126,14 @@ class DateRules:
     year_part: Mapping[str, str]
     month_part: Mapping[str, str]
     anaphoric_day: Mapping[str, int]
+    deictic_day: Mapping[str, int]   # 昨日 -> -1: days from the publication date
     holidays: Mapping[str, Holiday]  # by surface
     relative_words: tuple[str, ...]  # the relative_year words, longest first
     base_before: tuple[str, ...]     # 较2023年: a date after one of these is a comparison base
     base_after: tuple[str, ...]      # 2023年相比: ... or before one of these
+    same_period: tuple[str, ...]     # 去年同期: the base is the same part of the earlier year
+    base_figure: tuple[str, ...]     # 比2022年的2100起: the figure after the base and 的 is its own
+    since: tuple[str, ...]           # 5月以来 / 从5月开始: a period from the date on
     words: tuple[WordList, ...] = ()
 
 
@@ -141,7 +146,8 @@ def _word_tables(spec: DatesFile, holidays: dict[str, Holiday]) -> dict[str, lis
     """The words of each word table, by the name patterns and starts use for it."""
     tables = {"relative_year": spec.relative_year, "half": spec.half, "season": spec.season,
               "year_part": spec.year_part, "month_part": spec.month_part,
-              "anaphoric_day": spec.anaphoric_day, "holiday": holidays}
+              "anaphoric_day": spec.anaphoric_day, "deictic_day": spec.deictic_day,
+              "holiday": holidays}
     return {name: list(words) for name, words in tables.items()}
 
 
@@ -216,6 +222,9 @@ def _compile_rule(r: DateRuleSpec, frag: dict[str, str], tables: dict[str, list[
 # The word lists of dates.toml the code reads, by id.
 BASE_BEFORE = "date.base_before"
 BASE_AFTER = "date.base_after"
+SAME_PERIOD = "date.same_period"
+BASE_FIGURE = "date.base_figure"
+SINCE = "date.since"
 
 
 def load(directory: Path, fragments: dict[str, str]) -> DateRules:
@@ -228,7 +237,7 @@ def load(directory: Path, fragments: dict[str, str]) -> DateRules:
     spec: DatesFile = load_file(DatesFile, path)
     check_unique([r.id for r in (*spec.rule, *spec.words)], path)
     words = {w.id: w for w in spec.words}
-    missing = sorted({BASE_BEFORE, BASE_AFTER} - words.keys())
+    missing = sorted({BASE_BEFORE, BASE_AFTER, SAME_PERIOD, BASE_FIGURE, SINCE} - words.keys())
     if missing:
         raise RuleError(f"{path}: the code needs the word lists {', '.join(missing)}")
     holidays = _holidays(spec, path)
@@ -242,9 +251,13 @@ def load(directory: Path, fragments: dict[str, str]) -> DateRules:
         year_part=_frozen(spec.year_part),
         month_part=_frozen(spec.month_part),
         anaphoric_day=_frozen(spec.anaphoric_day),
+        deictic_day=_frozen(spec.deictic_day),
         holidays=_frozen(holidays),
         relative_words=tuple(sorted(spec.relative_year, key=len, reverse=True)),
         base_before=words[BASE_BEFORE].longest_first(),
         base_after=words[BASE_AFTER].longest_first(),
+        same_period=words[SAME_PERIOD].longest_first(),
+        base_figure=words[BASE_FIGURE].longest_first(),
+        since=words[SINCE].longest_first(),
         words=tuple(spec.words),
     )

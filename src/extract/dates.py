@@ -5,11 +5,13 @@ settled longest first (ties: the rule listed first wins); each surviving match i
 named groups (see the header of rules/dates.toml). What a rule may mean is data; this module only
 knows how to read numerals, look words up and check the calendar.
 
-The base for relative words is the article's own publication date, found by :func:`find_published`
-from a stamp (发布时间：2025-01-03) or a dateline that states its year (2025年1月9日电). Nothing else
-is used: no clock, no locale, no "most frequent year" (a report on 2021 written in 2022 says 今年 of
-2022). With a base, 今年/去年 get their year, and a date written without a year (3月8日) gets the
-latest year that does not put it after the publication date. Without one they stay null.
+The base for relative words here is the article's own publication date, found by
+:func:`find_published` from a stamp (发布时间：2025-01-03, 2023-06-03 09:12:45) or a dateline that
+states its year (2025年1月9日电). Nothing else is used: no clock, no locale, no "most frequent year"
+(a report on 2021 written in 2022 says 今年 of 2022). With a base, 今年/去年/昨日 get their date,
+and a date written without a year (3月8日) gets the latest year that does not put it after the
+publication date. Without one they stay null here; once the report year is decided, when.py
+resolves what is left against the article's anchor (a second pass, a plain function).
 
 >>> from extract.ruleset import default_rules
 >>> [(d.year, d.month, d.day, d.granularity) for d in find_dates("2020年11月12日，", default_rules().dates)]
@@ -56,6 +58,12 @@ class DateFound:
     base: bool = False
     # a relative year word it begins with (去年同期 -> -1), resolved or not
     relative: int | None = None
+    # a base followed by 同期 (去年同期): the same part of the earlier year as the figure compared
+    same_period: bool = False
+    # where the base's own figure starts (比2022年的[2100起]), if one follows it
+    figure_at: int | None = None
+    # followed by 以来/开始/起 (5月以来, 今年以来): a period from the date on, not the date itself
+    since: bool = False
 
 
 # --- resolving one match -------------------------------------------------------------------
@@ -69,11 +77,8 @@ class _Base:
     day: int | None = None
 
     @classmethod
-    def parse(cls, iso: str | None) -> "_Base | None":
-        if not iso:
-            return None
-        parts = [int(p) for p in iso.split("-")]
-        return cls(*parts)
+    def of(cls, day: datetime.date | None) -> "_Base | None":
+        return None if day is None else cls(day.year, day.month, day.day)
 
 
 def _small_number(text: str) -> int:
@@ -122,8 +127,11 @@ def _infer_year(month: int, day: int | None, base: _Base | None) -> int | None:
 
 def _detail(g: Groups, dr: DateRules) -> str | None:
     """Which part of the period: Q1, H2, summer, start, early, a holiday's name."""
+    if (q := _number(g, "upto_quarter")) is not None:
+        return f"Q1-Q{q}" if q > 1 else "Q1"
     if (q := _number(g, "quarter")) is not None:
-        return f"Q{q}" if g.get("end_quarter") is None else None
+        e = _number(g, "end_quarter")
+        return f"Q{q}" if e is None else f"Q{q}-Q{e}"
     for name, table in (("half", dr.half), ("season", dr.season), ("part", dr.year_part),
                         ("mpart", dr.month_part)):
         if word := g.get(name):
@@ -133,6 +141,13 @@ def _detail(g: Groups, dr: DateRules) -> str | None:
     if g.get("aday"):
         return _ANAPHORIC
     return None
+
+
+def _deictic(word: str, dr: DateRules, base: _Base | None) -> tuple[int | None, ...]:
+    """(year, month, day) of 昨日/今日: days from the publication date, if it names a day."""
+    if base is None or base.month is None or base.day is None:
+        return None, None, None
+    return _shift(base.year, base.month, base.day, dr.deictic_day[word])
 
 
 def _range_end(g: Groups, year: int | None, month: int | None
@@ -169,6 +184,8 @@ def _resolve(start: int, end: int, g: Groups, rule: DateRule, dr: DateRules, bas
                                     else (None, None, None))
     if not stated and month is not None and rule.granularity in ("day", "month", "range"):
         year, end_year = _yearless(month, day, end_month, end_day, base)
+    if (word := g.get("dday")) is not None:
+        year, month, day = _deictic(word, dr, base)
     if not _plausible(year, month, day, end_year, end_month, end_day):
         return None
     return DateFound(start, end, year, month, day, rule.granularity, rule.id,
@@ -288,21 +305,21 @@ def find_dates(clean: str, dr: DateRules) -> list[DateFound]:
     """
     hits = _matches(clean, dr)  # the text is scanned once; only the resolving depends on the base
     found = _longest_first(_candidates(hits, dr, None))
-    base = _Base.parse(find_published(clean, found))
+    base = _Base.of(find_published(clean, found))
     if base is not None:
         found = _longest_first(_candidates(hits, dr, base))
     return _mark_bases(_resolve_anaphors(found, clean, dr), clean, dr)
 
 
-def _iso(d: DateFound) -> str | None:
-    """'YYYY-MM-DD' or 'YYYY-MM'; None without a year and month."""
-    if d.year is None or d.month is None:
+def _calendar_date(d: DateFound) -> datetime.date | None:
+    """The day a date names, if it names a whole one."""
+    if d.year is None or d.month is None or d.day is None:
         return None
-    return f"{d.year:04d}-{d.month:02d}" + (f"-{d.day:02d}" if d.day is not None else "")
+    return datetime.date(d.year, d.month, d.day)
 
 
-def find_published(clean: str, found: list[DateFound]) -> str | None:
-    """The article's publication date as 'YYYY-MM-DD' (or 'YYYY-MM'), when the article states one.
+def find_published(clean: str, found: list[DateFound]) -> datetime.date | None:
+    """The article's publication date, when the article states one (with its year and day).
 
     A stamp (发布时间：…, or a full date before 来源/作者/星期) wins over a dateline (1月9日电), and
     a dateline counts only with a year of its own: a yearless one would need a guess. The first of
@@ -311,19 +328,47 @@ def find_published(clean: str, found: list[DateFound]) -> str | None:
     """
     for mark in ("stamp", "dateline"):
         for d in found:
-            if d.mark == mark and (iso := _iso(d)):
-                return iso
+            if d.mark == mark and (day := _calendar_date(d)):
+                return day
+    return None
+
+
+# How far (characters, one clause) a base's own figure may follow it: 较去年同期破获的[350起]
+_BASE_FIGURE_REACH = 8
+_CLAUSE_END = frozenset("，,。；;：:！？!?\n")
+
+
+def _base_figure(clean: str, end: int, dr: DateRules) -> int | None:
+    """Where a comparison base's own figure starts: right after a base_figure word (的) that
+    closes the few characters of the clause after the base (比2022年的2100起, 较上年同期的)."""
+    limit = min(len(clean), end + _BASE_FIGURE_REACH + 1)
+    for i in range(end, limit):
+        if clean[i] in _CLAUSE_END:
+            return None
+        for w in dr.base_figure:
+            if clean.startswith(w, i):
+                after = i + len(w)
+                return after if after < len(clean) and not clean[after] in _CLAUSE_END else None
     return None
 
 
 def _mark_bases(found: list[DateFound], clean: str, dr: DateRules) -> list[DateFound]:
-    """Set ``base`` (较2023年 / 2023年相比: the date is a comparison's base) and ``relative`` (the
-    offset of the relative year word a date begins with: 去年同期 -> -1)."""
+    """Set ``base`` (较2023年 / 2023年相比: the date is a comparison's base), ``relative`` (the
+    offset of the relative year word a date begins with: 去年同期 -> -1), ``same_period`` (a base
+    followed by 同期), ``figure_at`` (where the base's own figure starts: 比2022年的2100起) and
+    ``since`` (a date followed by 以来/开始: 5月以来)."""
     out = []
     for d in found:
         base = (clean.endswith(dr.base_before, 0, d.start)
                 or clean.startswith(dr.base_after, d.end))
         word = next((w for w in dr.relative_words if clean.startswith(w, d.start)), None)
         rel = dr.relative_year[word] if word is not None else None
-        out.append(replace(d, base=base, relative=rel) if base or rel is not None else d)
+        if clean.startswith(dr.since, d.end):
+            d = replace(d, since=True)
+        if not base and rel is None:
+            out.append(d)
+            continue
+        same = clean.startswith(dr.same_period, d.end)
+        out.append(replace(d, base=base, relative=rel, same_period=same,
+                           figure_at=_base_figure(clean, d.end, dr) if base else None))
     return out

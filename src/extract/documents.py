@@ -6,10 +6,14 @@
 * report_year: a year stated with a report word (2025年工作绩效综述, 2021年度) in the title or the
   opening, else the year most often stated in the article, else the year before the publication
   date when the article only says 去年.
+* published: the publication date (dates.find_published: a page stamp or a dated dateline).
+* period_part (:func:`find_report_part`, once when.py has resolved the dates): the part of the
+  report year the report covers, from a half, quarter or span of months in the opening.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ from pydantic import Field
 from .dates import find_published
 from .normalize import NormText, normalize
 from .orgs import OrgRules, find_organisation
+from .when import part_of
 from .rules import (RuleError, RuleId, Strict, Word, WordList, check_unique, compile_pattern,
                     load_file)
 
@@ -41,16 +46,20 @@ class DocumentsFile(Strict):
 # The entries of documents.toml the code reads, by id.
 NOT_TITLE = "title.not_title"            # page furniture above a headline
 SITE_SUFFIX = "title.site_suffix"        # a web page title's site name: 标题_某某新闻网
+# more lines that are not the headline (each a [[title]] entry the code needs)
+FURNITURE = (NOT_TITLE, "title.reprint", "title.app", "title.byline", "title.section")
 LAST_YEAR = "report_year.last_year"      # 去年: the report is on the year before publication
+TOTAL = "headline.total"                 # 共破获, 累计: the sentence gives a total (headline.py)
 
 
 @dataclass(frozen=True)
 class DocumentRules:
     report_years: tuple[tuple[str, regex.Pattern], ...]
-    not_title: regex.Pattern
+    not_title: tuple[regex.Pattern, ...]    # the FURNITURE entries, in that order
     site_suffix: regex.Pattern
     last_year: tuple[str, ...]
     config: DocumentsFile
+    total_words: tuple[str, ...] = ()
 
 
 def load(directory: Path) -> DocumentRules:
@@ -64,11 +73,14 @@ def load(directory: Path) -> DocumentRules:
 
     titles = dict(compiled(data.title))
     words = {w.id: w for w in data.words}
-    missing = sorted({NOT_TITLE, SITE_SUFFIX} - titles.keys()) + sorted({LAST_YEAR} - words.keys())
+    missing = (sorted({*FURNITURE, SITE_SUFFIX} - titles.keys())
+               + sorted({LAST_YEAR, TOTAL} - words.keys()))
     if missing:
         raise RuleError(f"{path}: the code needs the entries {', '.join(missing)}")
-    return DocumentRules(compiled(data.report_year), titles[NOT_TITLE],
-                         titles[SITE_SUFFIX], words[LAST_YEAR].longest_first(), data)
+    return DocumentRules(compiled(data.report_year),
+                         tuple(titles[t] for t in FURNITURE), titles[SITE_SUFFIX],
+                         words[LAST_YEAR].longest_first(), data,
+                         words[TOTAL].longest_first())
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class DocFacts:
     title: str | None = None
     org: str | None = None
     report_year: int | None = None
-    published: str | None = None
+    published: datetime.date | None = None
     org_type: str | None = None
     region: str | None = None
     adcode: str | None = None
@@ -105,7 +117,7 @@ def find_title(norm: NormText, dr: DocumentRules) -> str | None:
             continue
         text = normalize(line).clean.strip()
         if (not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—"))
-                or dr.not_title.search(text)):
+                or any(p.search(text) for p in dr.not_title)):
             continue
         if text.startswith("——") and n == 0:
             continue
@@ -133,7 +145,30 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
     if years:
         return max(years.items(), key=lambda kv: (kv[1], kv[0]))[0]
     if published and any(w in clean for w in dr.last_year):
-        return int(published[:4]) - 1
+        return published.year - 1
+    return None
+
+
+_REPORT_PARTS = ("half", "quarter", "range")
+
+
+def find_report_part(found_dates, report_year: int | None, dr: DocumentRules) -> str | None:
+    """The part of the report year the report covers (H1, Q1-Q3, 1-10月; None for the whole
+    year): the first half, quarter or span of months of the report year in the opening that is
+    not a comparison's base, unless the report year is named as a whole before it (今年1至9月，全市… / 2024年上半年工作情况). ``found_dates`` are the
+    dates after when.resolve, so 今年 and a bare 前三季度 have their year."""
+    if report_year is None:
+        return None
+    for d in found_dates:
+        if d.start >= dr.config.opening_chars:
+            break
+        if d.granularity == "year" and d.year == report_year and not (d.base or d.since):
+            return None                 # 2025年，全市…: the opening speaks of the whole year
+        if (d.granularity in _REPORT_PARTS and not d.base and d.year == report_year
+                and d.day is None and d.end_day is None
+                and (d.end_year is None or d.end_year == report_year)
+                and (part := part_of(d)) is not None):
+            return part
     return None
 
 

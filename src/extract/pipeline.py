@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from .attribution import attribute
 from .dates import find_dates
-from .documents import describe
+from .documents import describe, find_report_part
+from .headline import Row, TotalMarks, choose, key_of
 from .explain import blocked_numbers
 from .markup import looks_like_html, mask_html
 from .metrics import find_quantities
@@ -26,6 +27,7 @@ from .ruleset import RuleSet
 from .sentences import sentences
 from .tagger import as_tagger
 from .traps import Blocked, SpanIndex, trap_spans
+from .when import decide_anchor, resolve
 
 
 @dataclass
@@ -96,19 +98,29 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
     quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
     doc_facts = describe(norm, found_dates, rules.documents, rules.orgs)
+    # the second pass: what the publication date left open, against the article's anchor
+    anchor = decide_anchor(found_dates, doc_facts.report_year, doc_facts.published)
+    found_dates = resolve(found_dates, clean, anchor)
+    report_part = find_report_part(found_dates, doc_facts.report_year, rules.documents)
     attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
                            rules.metrics, rules.quantity.change_before,
-                           as_tagger(tokenizer, rules))
+                           as_tagger(tokenizer, rules), report_part)
+    totals = TotalMarks(clean, rules.documents.total_words)
+    headline = choose([
+        Row(key_of(a.metric, a.label, q.unit, rules.quantity.standard), a.period,
+            a.period_part, a.scope, q.change, totals.before(*sents.at(q.start), q.start))
+        for q, a in zip(quantities, attributed)], doc_facts.report_year, report_part)
 
     metrics: list[Metric] = []
-    for q, a in zip(quantities, attributed):
+    for q, a, head in zip(quantities, attributed, headline):
         rs, re_ = norm.raw_span(q.start, q.end)
         rec = _validated(Metric, {
             "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
             "value": q.value, "unit": q.unit, "qualifier": q.qualifier, "kind": q.kind,
             "change": q.change, "basis": q.basis, "sentence": sents.text_at(q.start),
             "rule": q.rule, "label": a.label, "metric": a.metric, "period": a.period,
-            "scope": a.scope, "label_rule": a.label_rule,
+            "period_part": a.period_part, "scope": a.scope, "label_rule": a.label_rule,
+            "headline": head,
         }, text, rejects)
         if rec is not None:
             metrics.append(rec)
@@ -134,7 +146,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
         org_type=doc_facts.org_type, region=doc_facts.region, adcode=doc_facts.adcode,
         org_id=doc_facts.org_id,
-        report_year=doc_facts.report_year, published=doc_facts.published, status="ok",
+        report_year=doc_facts.report_year, period_part=report_part,
+        published=doc_facts.published, status="ok",
         n_metrics=len(metrics), n_dates=len(date_records),
     )
     metrics.sort(key=lambda r: (r.start, r.end))

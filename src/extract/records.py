@@ -8,6 +8,7 @@ model also checks that ``text == original[start:end]``; records that fail are tu
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
@@ -58,9 +59,14 @@ class Metric(_Span):
     metric: str | None = None
     label: str | None = None
     period: int | None = None
+    # the part of ``period`` the figure covers; None for a whole year (see when.part_of:
+    # H1 H2, Q1-Q4, Q1-Q3, 4月, 1-10月, 3月8日, summer, ...)
+    period_part: str | None = None
     scope: Scope = "total"
     sentence: str = ""
     label_rule: str | None = None   # the label rule that built ``label`` (metrics.toml)
+    # the one row per document and metric that stands for the report period (headline.py)
+    headline: bool = False
 
     @model_validator(mode="after")
     def _check_value(self) -> "Metric":
@@ -133,7 +139,8 @@ class Document(BaseModel):
     adcode: str | None = None
     org_id: str | None = None
     report_year: int | None = None
-    published: str | None = None
+    period_part: str | None = None          # the part of the report year the report covers
+    published: datetime.date | None = None  # from a page stamp or a dateline with its year
     status: Literal["ok", "error"] = "ok"
     error: str | None = None
     n_metrics: int = 0

@@ -28,15 +28,15 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("doc_id", _str), ("path", _str), ("sha256", _str), ("n_chars", _i64),
         ("encoding", _str), ("title", _str), ("org", _str), ("org_type", _str),
         ("region", _str), ("adcode", _str), ("org_id", _str), ("report_year", _i32),
-        ("published", _str), ("status", _str), ("error", _str),
+        ("period_part", _str), ("published", pa.date32()), ("status", _str), ("error", _str),
         ("n_metrics", _i64), ("n_dates", _i64),
     ]),
     "metrics": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
         ("value", pa.float64()), ("unit", _str), ("qualifier", _str), ("kind", _str),
         ("change", _str), ("basis", _str), ("metric", _str), ("label", _str),
-        ("period", _i32), ("scope", _str), ("sentence", _str), ("rule", _str),
-        ("label_rule", _str),
+        ("period", _i32), ("period_part", _str), ("scope", _str), ("sentence", _str),
+        ("rule", _str), ("label_rule", _str), ("headline", pa.bool_()),
     ]),
     "dates": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
@@ -100,6 +100,7 @@ def _to_pandas(table: pa.Table):
     return table.to_pandas(types_mapper={
         pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(),
         pa.string(): pd.StringDtype(), pa.float64(): pd.Float64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
     }.get)
 
 
