@@ -61,6 +61,7 @@ class Metric(_Span):
     scope: Scope = "total"
     sentence: str = ""
     label_rule: str | None = None   # the label rule that built ``label`` (metrics.toml)
+    page: int | None = None         # the page of a PDF the quantity is on (1-based)
 
     @model_validator(mode="after")
     def _check_value(self) -> "Metric":
@@ -80,6 +81,7 @@ class DateMention(_Span):
     end_month: int | None = None
     end_day: int | None = None
     detail: str | None = None  # Q1, H1, summer, start, spring_festival ... (see rules/dates.toml)
+    page: int | None = None    # the page of a PDF the date is on (1-based)
 
     @model_validator(mode="after")
     def _check_fields(self) -> "DateMention":
