@@ -160,7 +160,7 @@ def is_ours(name: str, is_dir: bool) -> bool:
     the lock, generation folders and their temporary names)."""
     from .commit import is_commit_entry
 
-    if is_commit_entry(name) or name == ".gitkeep":
+    if is_commit_entry(name) or name in (".gitkeep", "report.html"):   # report: extract report
         return True
     if name in TABLES:
         return True                       # a table's part folder (or a link to it)

@@ -168,9 +168,9 @@ def _describe_output(label: str, out: str, docs) -> str:
 
 
 def cmd_diff(args) -> int:
-    from .compare import diff, headlines, panel, write_csv
+    from .compare import diff, panel, write_csv
     from .tables import read
-    from .view import format_diff, format_panel, format_run_diff
+    from .view import format_diff, format_panel, format_run_diff, metric_names
 
     try:
         old = read(args.old)
@@ -189,7 +189,7 @@ def cmd_diff(args) -> int:
         print(format_run_diff(df, colour=colour))
     else:
         if new is None:
-            print(format_panel(panel(old), headlines(old)))
+            print(format_panel(panel(old), metric_names()))
             print("year over year:" if len(df) else "year over year: no organisation has "
                   "more than one report year")
         if len(df) or new is not None:

@@ -255,15 +255,6 @@ def _num(v, signed: bool = False) -> str:
     return f"{v:+,.10g}" if signed else f"{v:,.10g}"
 
 
-def short_number(v: float) -> str:
-    """Compact figures for chart labels, in the units Chinese reports use (万, 亿)."""
-    for scale, word in ((1e8, "亿"), (1e4, "万"), (1, "")):
-        if v >= scale or scale == 1:
-            x = v / scale
-            return f"{float(f'{x:.3g}') if x < 1000 else round(x):,.10g}{word}"
-    return ""  # pragma: no cover
-
-
 _qualified = qualified
 
 
@@ -327,11 +318,12 @@ def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bo
         lines.append(row_line)
         if context:
             lines += _context_lines(r, width, common)
-    counts = {s: sum(1 for r in recs if r["status"] == s) for s in _ARROWS}
-    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    counts = {s: sum(1 for r in shown if r["status"] == s) for s in _ARROWS}
+    lines.append(f"{plural(len(shown), 'row')} listed: "
+                 + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if lone and not all_rows:
-        lines.append(f"({len(lone)} label-only rows added or removed not shown; --all lists "
-                     "them)")
+        lines.append(f"({plural(len(lone), 'label-only row')} added or removed not listed; "
+                     "--all lists them)")
     return "\n".join(lines)
 
 
@@ -355,23 +347,22 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     if df.empty:
         return "no changes: every document, metric and date is the same in both runs"
     lines = []
-    for table in ("documents", "metrics", "dates"):
-        sub = df[df["table"] == table]
-        if len(sub):
-            c = sub["status"].value_counts()
-            lines.append(f"{table}: " + ", ".join(f"{c.get(s, 0)} {s}"
-                                                  for s in ("added", "removed", "changed")))
     recs = df.to_dict("records")
     whole = {(r["path"], r["status"]) for r in recs
              if r["table"] == "documents" and r["status"] in ("added", "removed")}
+    listed = [r for r in recs if r["table"] == "documents" or (r["path"], r["status"]) not in whole]
+    for table in ("documents", "metrics", "dates"):   # the counts of the rows listed below
+        sub = [r["status"] for r in listed if r["table"] == table]
+        if sub:
+            lines.append(f"{table}: " + ", ".join(f"{sub.count(s)} {s}"
+                                                  for s in ("added", "removed", "changed")))
     for path, status in sorted(whole):
         n = {t: sum(1 for r in recs if r["table"] == t and (r["path"], r["status"]) ==
                     (path, status)) for t in ("metrics", "dates")}
-        lines.append(f"{path}: document {status} ({n['metrics']} metrics and {n['dates']} "
-                     "dates with it, not listed)")
-    recs = [r for r in recs if r["table"] == "documents" or (r["path"], r["status"]) not in whole]
+        lines.append(f"{path}: document {status} ({plural(n['metrics'], 'metric')} and "
+                     f"{plural(n['dates'], 'date')} with it, not listed)")
     rows, styles, details = [], [], []
-    for r in recs:
+    for r in listed:
         span = "" if _plain(r["start"]) is None else f"{r['start']}-{r['end']}"
         rows.append([r["table"], str(r["path"]), span, f"{_ARROWS[r['status']]} {r['status']}",
                      _clip(_one_line(_plain(r["text"]) or ""), 24), r["changed"] or ""])
@@ -385,21 +376,23 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def format_panel(df, heads=None) -> str:
+def format_panel(df, names: dict[str, str] | None = None) -> str:
     """A ``panel`` frame turned on its side for a terminal: per organisation, one line per
-    canonical metric and one column per report year. With ``heads`` (``diff.headlines``) the
-    hedges show too: a panel cell of 1000余克 reads "over 1,000", not 1,000."""
+    canonical metric (with its Chinese name when ``names`` has one) and one column per report
+    year. Hedges show: a panel cell of 1000余克 reads "over 1,000", not 1,000."""
     if df.empty:
         return "no canonical metrics"
-    quals = {} if heads is None else {
-        (h["org"], _plain(h["year"]), h["key"]): _plain(h["qualifier"])
-        for h in heads.to_dict("records")}
-    metrics = [c for c in df.columns if c not in ("org", "report_year")]
+    org_key = "org_id" if "org_id" in df.columns else "org"
+    metrics = [c for c in df.columns if c not in ("org", "org_id", "report_year")
+               and not c.endswith("_qualifier")]
+    names = names or {}
     lines = []
-    for org, g in df.groupby("org", sort=True):
+    for key, g in df.groupby(df[org_key].fillna(""), sort=True):
         years = [_plain(y) for y in g["report_year"]]
-        headers = [org or "-"] + [str(y) if y is not None else "?" for y in years]
-        rows = [[m] + [_qualified(v, quals.get((org, y, m))) for v, y in zip(g[m], years)]
+        org = next((o for o in map(shown, g["org"]) if o), None) or key or "-"
+        headers = [org] + [str(y) if y is not None else "?" for y in years]
+        rows = [[m if names.get(m, m) == m else f"{names[m]} {m}"]
+                + [_qualified(v, q) for v, q in zip(g[m], g[f"{m}_qualifier"])]
                 for m in metrics if g[m].notna().any()]
         lines += text_table(headers, rows, "l" + "r" * len(years)) + [""]
     return "\n".join(lines).rstrip()
