@@ -22,13 +22,13 @@ for the facts found in the text.
 from __future__ import annotations
 
 import io
-import zipfile
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
-from xml.etree import ElementTree
 
 from .errors import LoadError
+
+# zipfile and xml.etree are imported when a Word file comes (a few ms of every start-up saved)
 
 PAGE_BREAK = "\f"   # between two pages of a PDF (a form feed: a column break to the normaliser)
 FORMATS = {".pdf": "pdf", ".docx": "docx"}
@@ -155,6 +155,9 @@ _DCTERMS = "{http://purl.org/dc/terms/}"
 
 
 def _docx(data: bytes, max_chars: int) -> Extracted:
+    import zipfile
+    from xml.etree import ElementTree
+
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise LoadError("not a .docx: an old Word (.doc) or an encrypted Office file (not read)")
     try:
@@ -173,7 +176,7 @@ def _docx(data: bytes, max_chars: int) -> Extracted:
     return Extracted(text, "docx", (), title, created)
 
 
-def _member(z: zipfile.ZipFile, name: str, limit: int, required: bool = True) -> bytes | None:
+def _member(z, name: str, limit: int, required: bool = True) -> bytes | None:
     """One part of the package, refused when it would unpack past the limit (a zip bomb)."""
     try:
         info = z.getinfo(name)
@@ -183,6 +186,8 @@ def _member(z: zipfile.ZipFile, name: str, limit: int, required: bool = True) ->
         return None
     if info.file_size > 8 * limit + (1 << 20):   # XML markup is several times the text
         raise LoadError(f"too large: {name} unpacks to {info.file_size} bytes")
+    import zipfile
+
     try:
         with z.open(info) as f:
             return f.read(info.file_size + 1)
@@ -192,6 +197,8 @@ def _member(z: zipfile.ZipFile, name: str, limit: int, required: bool = True) ->
 
 def _docx_text(xml: bytes) -> str:
     """Paragraphs of the body, one per line: runs' text, tabs, line breaks."""
+    from xml.etree import ElementTree
+
     lines: list[str] = []
     current: list[str] = []
     for event, el in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
@@ -213,6 +220,8 @@ def _docx_text(xml: bytes) -> str:
 
 
 def _docx_core(xml: bytes) -> tuple[str | None, str | None]:
+    from xml.etree import ElementTree
+
     root = ElementTree.fromstring(xml)
     title = _usable_title(root.findtext(_DC + "title"))
     created = (root.findtext(_DCTERMS + "created") or "").strip()
