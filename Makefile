@@ -16,9 +16,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/extract run data/raw --out data/out
+	@echo
+	@echo "Next, try (the tool is $(BIN)/extract; 'source $(BIN)/activate' puts it on PATH):"
+	@echo "  $(BIN)/extract show data/raw/2025_weibin.txt   # one article's facts in context"
+	@echo "  $(BIN)/extract diff data/out                   # headline values per organisation and year"
+	@echo "  $(BIN)/extract report data/out                 # writes data/out/report.html: open it in a browser"
+	@echo "  $(BIN)/extract run --help                      # inputs: .txt .html .htm .pdf .docx"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) data/out/*.parquet
+	rm -rf $(VENV) data/out/*.parquet data/out/report.html data/examples

@@ -123,7 +123,7 @@ def test_dev_run_diff_same_articles_twice(raw_dir, dev_out, tmp_path, capsys):
 
 def test_dev_panel_and_year_over_year(dev_out):
     p = extract.panel(dev_out)
-    assert list(p.columns[:2]) == ["org", "report_year"]
+    assert list(p.columns[:3]) == ["org", "org_id", "report_year"]
     zhanhe = p[p["org"].str.contains("湛河")].iloc[0]
     assert zhanhe["report_year"] == 2021 and zhanhe["suspects_arrested"] == 1335
     assert len(p) == 2  # one row per org and year, no empty combinations

@@ -21,7 +21,7 @@ from .runner import RunSummary, run
 from .tables import read, read_metadata
 
 __all__ = [
-    "extract_text", "extract_file", "run", "read", "read_metadata", "load_rules",
+    "extract_text", "extract_file", "document_text", "run", "read", "read_metadata", "load_rules",
     "default_rules", "Result", "RunSummary", "Metric", "DateMention", "Document", "Reject",
     "RuleSet", "RuleError", "diff", "panel", "__version__",
 ]
@@ -39,11 +39,21 @@ def extract_text(text: str, name: str | None = None, *, rules: RuleSet | None = 
 
 
 def extract_file(path: str | Path, *, rules: RuleSet | None = None, tokenizer=None) -> Result:
-    """Extract the facts of one article file (decoded as ``extract run`` does)."""
+    """Extract the facts of one article file (decoded, or for a .pdf or .docx its text
+    extracted, as ``extract run`` does); ``Result.text`` is the text the offsets point into."""
     from .runner import process_file
 
     p = Path(path)
     return process_file(p, p.name, rules or default_rules(), tokenizer)
+
+
+def document_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """The text of an input file against which its rows' offsets are given: the decoded text
+    of a .txt or .html file, the text extracted from a .pdf or .docx (the same every time, so
+    ``document_text(path)[row.start:row.end] == row.text``)."""
+    from .load import DEFAULT_MAX_BYTES
+
+    return load_file(Path(path), max_bytes or DEFAULT_MAX_BYTES).text
 
 
 def diff(old, new=None, by: str = "year"):

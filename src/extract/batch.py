@@ -26,8 +26,8 @@ from .records import Document
 from .ruleset import RuleSet
 from .tables import TABLES
 
-PATTERNS = ("*.txt", "*.html", "*.htm")
-_SUFFIXES = (".txt", ".html", ".htm")
+PATTERNS = ("*.txt", "*.html", "*.htm", "*.pdf", "*.docx")
+_SUFFIXES = tuple(p[1:] for p in PATTERNS)
 
 
 class NoInputsError(FileNotFoundError):
@@ -43,7 +43,8 @@ class Input(NamedTuple):
 
 
 def is_input_name(name: str) -> bool:
-    """Whether a file name is an input (``*.txt``, ``*.html``, ``*.htm``, in any case)."""
+    """Whether a file name is an input (``*.txt``, ``*.html``, ``*.htm``, ``*.pdf``, ``*.docx``,
+    in any case)."""
     return name.lower().endswith(_SUFFIXES)
 
 
@@ -158,7 +159,7 @@ def require_inputs(items: list[Input], in_dir) -> list[Input]:
 def is_ours(name: str) -> bool:
     """Whether an entry of an output folder is something a run writes (either engine's layout,
     the lock, generation folders and their temporary names)."""
-    if is_commit_entry(name) or name == ".gitkeep":
+    if is_commit_entry(name) or name in (".gitkeep", "report.html"):   # report: extract report
         return True
     if name in TABLES:
         return True                       # a table's part folder (or a link to it)
@@ -227,15 +228,17 @@ def error_result(doc_id: str, reason: str, sha: str = "") -> Result:
 
 def process_file(path, rel: str, rules: RuleSet, tokenizer=None,
                  max_bytes: int = DEFAULT_MAX_BYTES,
-                 read: Callable[[object, int], bytes] = read_file) -> Result:
+                 read: Callable[[object, int], bytes] = read_file,
+                 kind: str | None = None) -> Result:
     """One input file -> a Result; any failure becomes a document row with status "error".
-    ``read(path, max_bytes)`` gives the bytes (default: the local reader of ``load``)."""
+    ``read(path, max_bytes)`` gives the bytes (default: the local reader of ``load``); a PDF or
+    Word file (``kind``, else by the name's suffix) becomes the text extracted from it."""
     sha = ""
     try:
-        loaded = load_file(path, max_bytes=max_bytes, read=read)
+        loaded = load_file(path, max_bytes=max_bytes, read=read, kind=kind)
         sha = loaded.sha256
         return extract_document(loaded.text, rel, rules, tokenizer, path=rel, sha256=sha,
-                                encoding=loaded.encoding)
+                                encoding=loaded.encoding, source=loaded.source)
     except LoadError as exc:
         reason = str(exc)
     except Exception as exc:  # a bug or a hostile input must not stop the batch

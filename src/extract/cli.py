@@ -1,12 +1,15 @@
 """The command line: each command is a thin call into the library.
 
-    extract run IN --out OUT [--jobs N] [--rules DIR] [--strict] [--force] [--follow-symlinks]
-                [--engine local|dask] [--scheduler ADDRESS] [--partition-size N]
-    extract show FILE [--rules DIR] [--why]
-    extract eval GOLD --raw DIR --out DIR [--verbose] [--json]
+    extract run IN_DIR --out OUT_DIR [--jobs N] [--rules DIR] [--strict] [--force]
+                [--follow-symlinks] [--engine local|dask] [--scheduler ADDRESS] [--partition-size N]
+    extract show FILE|- [--rules DIR] [--width N] [--why]
+    extract eval GOLD --raw RAW_DIR --tables TABLES_DIR [--verbose] [--json]
     extract rules check [--rules DIR]
-    extract diff OLD [NEW] [--by year|metric|run] [--csv FILE] [--all] [--context]
-    extract report OUT --html FILE [--raw DIR] [--against OLD]
+    extract diff OLD_TABLES [NEW_TABLES] [--by year|metric|run] [--csv FILE] [--all] [--context]
+    extract report TABLES_DIR [--html FILE] [--raw RAW_DIR] [--against OLD_TABLES]
+
+IN_DIR and RAW_DIR are read (articles), OUT_DIR is written (tables), TABLES_DIR and OLD/NEW_TABLES
+are read (the tables of an `extract run`).
 """
 
 from __future__ import annotations
@@ -93,22 +96,49 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _stdin_bytes(max_bytes: int) -> bytes:
+    """Standard input, at most ``max_bytes`` (one byte more is read to notice a larger input)."""
+    from .load import LoadError, too_large
+
+    data = sys.stdin.buffer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LoadError(str(too_large("standard input", max_bytes)))
+    return data
+
+
 def cmd_show(args) -> int:
-    from . import extract_file
+    from .batch import error_result, process_file
+    from .formats import sniff
+    from .load import LoadError
     from .ruleset import default_rules
     from .view import format_blocked, format_result
 
-    res = extract_file(args.file, rules=default_rules(args.rules))
+    rules = default_rules(args.rules)
+    if args.file == "-":
+        try:
+            data = _stdin_bytes(args.max_bytes)
+        except LoadError as exc:
+            res = error_result("-", str(exc))
+        else:
+            res = process_file("-", "-", rules, read=lambda _path, _limit: data,
+                               max_bytes=args.max_bytes, kind=sniff(data))
+    else:
+        res = process_file(Path(args.file), Path(args.file).name, rules,
+                           max_bytes=args.max_bytes)
     print(format_result(res, width=args.width, rules=args.why))
     if args.why:
-        print(format_blocked(res))
+        print(format_blocked(res, width=args.width))
     return 0 if res.document.status == "ok" else 1
 
 
 def cmd_eval(args) -> int:
     from .evaluate import evaluate, format_report
 
-    report = evaluate(args.gold, args.raw, args.out)
+    if args.tables is None:
+        print("extract eval: the following argument is required: --tables TABLES_DIR",
+              file=sys.stderr)
+        return 2
+    report = evaluate(args.gold, args.raw, args.tables)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -138,10 +168,10 @@ def _describe_output(label: str, out: str, docs) -> str:
 
 
 def cmd_diff(args) -> int:
-    from .compare import diff, headlines, panel
+    from .compare import diff, panel
     from .csvout import write_csv
     from .tables import read
-    from .view import format_diff, format_panel, format_run_diff
+    from .view import format_diff, format_panel, format_run_diff, metric_names
 
     try:
         old = read(args.old)
@@ -160,7 +190,7 @@ def cmd_diff(args) -> int:
         print(format_run_diff(df, colour=colour))
     else:
         if new is None:
-            print(format_panel(panel(old), headlines(old)))
+            print(format_panel(panel(old), metric_names()))
             print("year over year:" if len(df) else "year over year: no organisation has "
                   "more than one report year")
         if len(df) or new is not None:
@@ -173,16 +203,32 @@ def cmd_diff(args) -> int:
 def cmd_report(args) -> int:
     from .report import build_report
 
+    page = args.html
+    if page is None:
+        if "://" in str(args.tables):
+            print("extract report: give --html FILE for an output that is not a local folder",
+                  file=sys.stderr)
+            return 2
+        page = str(Path(args.tables) / "report.html")
     try:
-        rep = build_report(args.out, raw_dir=args.raw, against=args.against)
+        rep = build_report(args.tables, raw_dir=args.raw, against=args.against)
     except FileNotFoundError as exc:
         print(f"extract report: {exc}", file=sys.stderr)
         return 2
-    Path(args.html).write_text(rep.html, encoding="utf-8")
-    print(f"wrote {args.html}: {rep.documents} documents, {rep.highlighted} metrics highlighted")
+    Path(page).write_text(rep.html, encoding="utf-8")
+    print(f"wrote {page}: {rep.documents} documents, {rep.highlighted} metrics highlighted")
     for path, why in rep.missing:
         print(f"  no text for {path}: {why}", file=sys.stderr)
     return 0
+
+
+def _inputs() -> str:
+    from .batch import PATTERNS
+
+    return ", ".join(PATTERNS) + " in any case"
+
+
+_INPUTS = _inputs()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="extract every article below a folder into Parquet tables")
-    r.add_argument("input", help="folder of articles (*.txt, *.html, *.htm in any case, "
-                                 "recursive) or one file")
-    r.add_argument("--out", required=True, help="output folder for the Parquet tables")
-    r.add_argument("--rules", default=None, help="rules folder (default: the shipped rules)")
+    r.add_argument("input", metavar="IN_DIR",
+                   help=f"folder of articles to read ({_INPUTS}; recursive) or one such file")
+    r.add_argument("--out", required=True, metavar="OUT_DIR",
+                   help="folder to write the Parquet tables into (created if missing)")
+    r.add_argument("--rules", default=None, metavar="DIR",
+                   help="rules folder to read (default: the shipped rules)")
     r.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                    help="worker processes (default: all cores)")
     r.add_argument("--max-bytes", type=int, default=50 * 1024 * 1024,
@@ -207,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "such a link is an error row)")
     r.add_argument("--engine", choices=["local", "dask"], default="local",
                    help="local: worker processes on this machine (default); dask: a Dask "
-                        "cluster (pip install 'extract[dask]'); IN and --out may then be "
+                        "cluster (pip install -e '.[dask]' in a checkout); IN_DIR and --out "
+                        "may then be "
                         "fsspec URLs (s3://, gcs://, file://)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --engine dask: a running scheduler (tcp://host:8786); default: "
@@ -217,10 +266,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 100)")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("show", help="print the facts of one article, with their context")
-    s.add_argument("file")
-    s.add_argument("--rules", default=None)
-    s.add_argument("--width", type=int, default=100)
+    s = sub.add_parser("show", help="print the facts of one article, each with its context")
+    s.add_argument("file", metavar="FILE|-",
+                   help=f"the article to read ({_INPUTS}); - reads standard input (text, or a "
+                        "PDF or Word file recognised by its first bytes)")
+    s.add_argument("--rules", default=None, metavar="DIR",
+                   help="rules folder to read (default: the shipped rules)")
+    s.add_argument("--width", type=int, default=100, metavar="N",
+                   help="width of the context lines in columns, CJK characters counting two "
+                        "(default 100)")
+    s.add_argument("--max-bytes", type=int, default=50 * 1024 * 1024, metavar="N",
+                   help="refuse a larger file or standard input (default 50 MB)")
     s.add_argument("--why", action="store_true",
                    help="also name the rules that decided each fact, and list every number that "
                         "was not emitted with the rule (trap, date, filter) that blocked it")
@@ -228,26 +284,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", help="score an output folder against a gold JSONL")
     e.add_argument("gold", help="gold facts (JSONL, see the annotation guide)")
-    e.add_argument("--raw", required=True, help="folder of the original articles")
-    e.add_argument("--out", required=True, help="output folder of `extract run`")
+    e.add_argument("--raw", required=True, metavar="RAW_DIR",
+                   help="folder of the original articles to read")
+    e.add_argument("--tables", default=None, metavar="TABLES_DIR",
+                   help="folder of the tables of `extract run` to read (its --out); required")
+    e.add_argument("--out", dest="tables", help=argparse.SUPPRESS)   # the former name
     e.add_argument("--verbose", action="store_true", help="list misses, false positives, errors")
     e.add_argument("--json", action="store_true", help="print the report as JSON")
     e.set_defaults(func=cmd_eval)
 
     rc = sub.add_parser("rules", help="validate a rules folder")
-    rc.add_argument("action", choices=["check"])
-    rc.add_argument("--rules", default=None)
+    rc.add_argument("action", choices=["check"], help="check: load and validate every file")
+    rc.add_argument("--rules", default=None, metavar="DIR",
+                    help="rules folder to read (default: the shipped rules)")
     rc.set_defaults(func=cmd_rules_check)
 
     d = sub.add_parser("diff", help="compare two outputs (headline values by year, or two runs)")
-    d.add_argument("old", help="output folder (alone: compare its report years)")
-    d.add_argument("new", nargs="?", default=None, help="output folder to compare with OLD")
+    d.add_argument("old", metavar="OLD_TABLES",
+                   help="folder of tables of `extract run` to read (alone: compare its report "
+                        "years)")
+    d.add_argument("new", nargs="?", default=None, metavar="NEW_TABLES",
+                   help="folder of tables to read and compare with OLD_TABLES")
     d.add_argument("--by", choices=["year", "metric", "run"], default="year",
                    help="year: headline value per organisation and metric (default); metric: "
                         "the same, but one organisation on each side is compared by metric "
                         "alone even when they differ; run: the same articles processed twice, "
                         "row by row")
-    d.add_argument("--csv", metavar="FILE", help="also write the full comparison as CSV")
+    d.add_argument("--csv", metavar="FILE", help="also write the full comparison to this CSV "
+                                                 "file")
     d.add_argument("--all", action="store_true",
                    help="also list label-only rows that are on one side only")
     d.add_argument("--context", action="store_true",
@@ -255,12 +319,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_diff)
 
     rp = sub.add_parser("report", help="write one self-contained HTML page for an output")
-    rp.add_argument("out", help="output folder of `extract run`")
-    rp.add_argument("--html", required=True, metavar="FILE", help="the page to write")
-    rp.add_argument("--raw", default=None, metavar="DIR",
-                    help="folder of the original articles (default: the run's input folder)")
-    rp.add_argument("--against", default=None, metavar="OLD",
-                    help="another output to compare with (adds a headline diff and its years)")
+    rp.add_argument("tables", metavar="TABLES_DIR",
+                    help="folder of the tables of `extract run` to read (its --out)")
+    rp.add_argument("--html", default=None, metavar="FILE",
+                    help="the page to write (default: TABLES_DIR/report.html)")
+    rp.add_argument("--raw", default=None, metavar="RAW_DIR",
+                    help="folder of the original articles to read (default: the run's input "
+                         f"folder; {_INPUTS})")
+    rp.add_argument("--against", default=None, metavar="OLD_TABLES",
+                    help="another folder of tables to read and compare with (adds a headline "
+                         "diff and its years)")
     rp.set_defaults(func=cmd_report)
     return p
 

@@ -116,16 +116,31 @@ def headlines(x) -> pd.DataFrame:
 
 
 def panel(x) -> pd.DataFrame:
-    """Year-by-metric panel: one row per (org, report_year), one column per canonical metric,
-    holding headline values (in the unit shown by ``headlines``)."""
+    """Year-by-metric panel: one row per (organisation, report_year); for each canonical metric
+    its headline value (in the unit ``headlines`` shows) and, in the column after it,
+    ``<metric>_qualifier``, the hedge of that value (exact, over, nearly, about, under): 1000余克
+    is 1000 and "over", never a bare 1000. Nullable dtypes throughout (Float64 values, string
+    qualifiers and organisations, Int64 years): a missing cell is <NA>, never a float NaN. The
+    organisation columns are those of ``headlines`` (``org_id`` when it has one, and ``org``)."""
     h = headlines(x)
     h = h[h["canonical"].astype(bool)]
-    if h.empty:
-        return pd.DataFrame(columns=["org", "report_year"])
-    wide = h.pivot(index=["org", "org_id", "year"], columns="key", values="value")
-    wide = wide.reset_index().rename(columns={"year": "report_year"}).drop(columns="org_id")
-    wide.columns.name = None
-    return wide.sort_values(["org", "report_year"], kind="stable").reset_index(drop=True)
+    orgs = [c for c in ("org", "org_id") if c in h.columns]
+    rows: dict[tuple, dict] = {}
+    for r in h.to_dict("records"):
+        key = tuple(None if pd.isna(r[c]) else r[c] for c in orgs + ["year"])
+        row = rows.setdefault(key, dict(zip(orgs + ["report_year"], key)))
+        row[r["key"]] = r["value"]
+        row[f"{r['key']}_qualifier"] = r["qualifier"]
+    metrics = sorted(set(h["key"]))
+    out = pd.DataFrame(list(rows.values()), columns=orgs + ["report_year"] + [
+        c for m in metrics for c in (m, f"{m}_qualifier")])
+    for c in orgs:
+        out[c] = out[c].astype(pd.StringDtype())
+    out["report_year"] = pd.array(out["report_year"].astype("Float64").round(), dtype="Int64")
+    for m in metrics:
+        out[m] = pd.array(out[m], dtype="Float64")
+        out[f"{m}_qualifier"] = out[f"{m}_qualifier"].astype(pd.StringDtype())
+    return out.sort_values(orgs + ["report_year"], kind="stable").reset_index(drop=True)
 
 
 def _bounds(value: float, qualifier: str) -> tuple[float, float]:

@@ -3,3 +3,7 @@
 
 class EvalError(ValueError):
     """The gold file or the output folder cannot be used; the message says where and why."""
+
+
+class LoadError(Exception):
+    """An input file cannot be turned into text; the message says why (``load``, ``formats``)."""

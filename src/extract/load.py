@@ -18,6 +18,9 @@ from typing import Callable
 
 import regex
 
+from .errors import LoadError
+from .formats import Extracted, extract, kind_of
+
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 _BINARY_MAGIC = {
@@ -29,16 +32,13 @@ _BINARY_MAGIC = {
 _PLAUSIBLE = regex.compile(r"[\p{Han}\p{Common}\p{Latin}\s]")
 
 
-class LoadError(Exception):
-    """The file cannot be turned into text; the message says why."""
-
-
 @dataclass(frozen=True)
 class Loaded:
     text: str
-    encoding: str
-    sha256: str
+    encoding: str              # the text's encoding, or "pdf"/"docx" for an extracted text
+    sha256: str                # of the file's bytes
     n_bytes: int
+    source: Extracted | None = None   # a PDF's or Word file's pages and metadata
 
 
 def _plausible(text: str) -> bool:
@@ -73,7 +73,8 @@ def decode(data: bytes) -> tuple[str, str]:
                 raise LoadError(f"starts with a {enc} byte-order mark but does not decode: {exc}")
     for magic, what in _BINARY_MAGIC.items():
         if data.startswith(magic):
-            raise LoadError(f"binary file: looks like {what}, not text")
+            hint = " (name it .pdf to read its text layer)" if magic == b"%PDF" else ""
+            raise LoadError(f"binary file: looks like {what}, not text{hint}")
     if b"\x00" in data[:8192]:
         raise LoadError("binary file: contains NUL bytes and no UTF-16 byte-order mark")
     try:
@@ -150,10 +151,20 @@ def read_file(path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES,
-              read: Callable[[object, int], bytes] = read_file) -> Loaded:
-    """Read (``read(path, max_bytes)``, by default :func:`read_file`) and decode one file.
+              read: Callable[[object, int], bytes] = read_file, kind: str | None = None) -> Loaded:
+    """Read (``read(path, max_bytes)``, by default :func:`read_file`) and decode one file, or
+    extract the text of a PDF or Word file (``kind``, by default from the name's suffix).
     Raises LoadError (with a reason) for anything unusable."""
-    data = read(path, max_bytes)
+    return load_bytes(read(path, max_bytes), kind or kind_of(str(path)), max_bytes)
+
+
+def load_bytes(data: bytes, kind: str | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> Loaded:
+    """:func:`load_file` for bytes in memory: decoded as text (``kind`` None), or the text of a
+    "pdf" or "docx" document extracted by ``formats``."""
     sha = hashlib.sha256(data).hexdigest()
-    text, enc = decode(data)
-    return Loaded(text=text, encoding=enc, sha256=sha, n_bytes=len(data))
+    if kind is None:
+        text, enc = decode(data)
+        return Loaded(text=text, encoding=enc, sha256=sha, n_bytes=len(data))
+    doc = extract(data, kind, max_chars=max_bytes)
+    return Loaded(text=doc.text, encoding=doc.kind, sha256=sha, n_bytes=len(data), source=doc)

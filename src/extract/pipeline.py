@@ -7,6 +7,7 @@ reason, never silently dropped.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from .dates import find_dates
 from .documents import describe, find_report_part
 from .headline import Row, TotalMarks, choose, key_of
 from .explain import blocked_numbers
+from .formats import Extracted, page_at
 from .markup import looks_like_html, mask_html
 from .metrics import find_quantities
 from .normalize import NormText, normalize
@@ -56,9 +58,9 @@ class Result:
         return frames_from_results([self])
 
     def __repr__(self) -> str:
-        d = self.document
-        return (f"<Result {d.doc_id!r}: {len(self.metrics)} metrics, {len(self.dates)} dates, "
-                f"{len(self.rejects)} rejects; org={d.org!r} report_year={d.report_year}>")
+        from .view import result_summary
+
+        return f"<Result {self.document.doc_id!r}: {result_summary(self)}>"
 
     def _repr_html_(self) -> str:
         from .view import result_html
@@ -83,10 +85,22 @@ def _validated(model, data: dict, original: str, rejects: list[Reject]):
         return None
 
 
+def _metadata_date(source) -> datetime.date | None:
+    """The publication date a PDF or Word file's own metadata gives (a fallback), as a date."""
+    iso = source.published if source is not None else None
+    try:
+        return datetime.date.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+
+
 def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                      path: str | None = None, sha256: str | None = None,
-                     encoding: str | None = None) -> Result:
-    """Extract every fact of one article. ``text`` is the decoded original."""
+                     encoding: str | None = None, source: Extracted | None = None) -> Result:
+    """Extract every fact of one article. ``text`` is the decoded original (for a PDF or Word
+    file, the text extracted from it: ``source``, whose pages give each row its page and whose
+    metadata is a fallback for the title and publication date)."""
+    pages = source.pages if source is not None else ()
     analysed = mask_html(text) if looks_like_html(text) else text
     norm: NormText = normalize(analysed, rules.fold)
     clean = norm.clean
@@ -121,6 +135,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
             "rule": q.rule, "label": a.label, "metric": a.metric, "period": a.period,
             "period_part": a.period_part, "scope": a.scope, "label_rule": a.label_rule,
             "headline": head,
+            "page": page_at(pages, rs),
         }, text, rejects)
         if rec is not None:
             metrics.append(rec)
@@ -132,7 +147,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
             "doc_id": doc_id, "start": rs, "end": re_, "text": text[rs:re_],
             "year": d.year, "month": d.month, "day": d.day, "granularity": d.granularity,
             "end_year": d.end_year, "end_month": d.end_month, "end_day": d.end_day,
-            "detail": d.detail, "rule": d.rule,
+            "detail": d.detail, "rule": d.rule, "page": page_at(pages, rs),
         }, text, rejects)
         if rec is not None:
             date_records.append(rec)
@@ -143,11 +158,12 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     document = Document(
         doc_id=doc_id, path=path or doc_id,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
-        n_chars=len(text), encoding=encoding, title=doc_facts.title, org=doc_facts.org,
+        n_chars=len(text), encoding=encoding, org=doc_facts.org,
+        title=doc_facts.title or (source.title if source is not None else None),
+        published=doc_facts.published or _metadata_date(source),
         org_type=doc_facts.org_type, region=doc_facts.region, adcode=doc_facts.adcode,
         org_id=doc_facts.org_id,
-        report_year=doc_facts.report_year, period_part=report_part,
-        published=doc_facts.published, status="ok",
+        report_year=doc_facts.report_year, period_part=report_part, status="ok",
         n_metrics=len(metrics), n_dates=len(date_records),
     )
     metrics.sort(key=lambda r: (r.start, r.end))

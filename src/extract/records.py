@@ -67,6 +67,7 @@ class Metric(_Span):
     label_rule: str | None = None   # the label rule that built ``label`` (metrics.toml)
     # the one row per document and metric that stands for the report period (headline.py)
     headline: bool = False
+    page: int | None = None         # the page of a PDF the quantity is on (1-based)
 
     @model_validator(mode="after")
     def _check_value(self) -> "Metric":
@@ -86,6 +87,7 @@ class DateMention(_Span):
     end_month: int | None = None
     end_day: int | None = None
     detail: str | None = None  # Q1, H1, summer, start, spring_festival ... (see rules/dates.toml)
+    page: int | None = None    # the page of a PDF the date is on (1-based)
 
     @model_validator(mode="after")
     def _check_fields(self) -> "DateMention":

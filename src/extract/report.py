@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from .charts import panel_charts
 from .compare import diff_years, frames_of, headlines, panel
 from .load import LoadError, load_file
+from .reading import fact_details, headline_word
 from .records import DateMention, Document, Metric
 from .tables import read_metadata
-from .view import (_KIND_COLOURS, _num, _plain, _qualified, frame_records, highlight_html,
-                   short_number)
+from .view import (_num, _plain, _qualified, frame_records, highlight_html, legend_html,
+                   metric_names)
 
-_PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
 _ARROW = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "added": "+",
           "removed": "−"}
 
@@ -150,98 +151,61 @@ def _doc_list(docs: list[dict], shown: dict) -> str:
                    "highlighted"], rows, "docs")
 
 
-def _metrics_table(metrics: list, anchor: str) -> str:
-    """A document's metrics; clicking a row scrolls to and flashes its mark in the text."""
+def _metrics_table(metrics: list, anchor: str, names: dict[str, str]) -> str:
+    """A document's metrics, label and value first; clicking a row scrolls to and flashes its
+    mark in the text. The filter box above the articles searches these rows."""
+    pages = any(_plain(getattr(m, "page", None)) is not None for m in metrics)
+    heads = any(_plain(getattr(m, "headline", None)) is not None for m in metrics)
     rows = []
     for m in metrics:
-        rows.append(f'<tr data-target="{anchor}-{m.start}">{_cell(m.start, True)}'
-                    f'{_cell(" ".join((m.text or "").split()))}{_cell(m.value, True)}'
-                    + "".join(_cell(getattr(m, c)) for c in ("unit", "qualifier", "kind",
-                                                             "change", "metric", "label"))
-                    + f'{_cell(m.period, True)}{_cell(m.scope)}{_cell(m.rule)}</tr>')
-    return _table(["start", "text", "value", "unit", "qualifier", "kind", "change", "metric",
-                   "label", "period", "scope", "rule"], rows, "metrics")
+        name = names.get(m.metric, m.metric) if m.metric else None
+        metric = _esc(name) + (f' <span class="id">{_esc(m.metric)}</span>'
+                               if m.metric and name != m.metric else "")
+        change = " ".join(x for x in (_plain(m.basis), _plain(m.change)) if x)
+        rows.append(f'<tr data-target="{anchor}-{m.start}">{_cell(m.label)}'
+                    f'<td class="n">{_esc(_qualified(m.value, m.qualifier))}</td>'
+                    f'{_cell(m.unit)}<td>{metric}</td>{_cell(m.period, True)}{_cell(m.scope)}'
+                    + (_cell(headline_word(getattr(m, "headline", None))) if heads else "")
+                    + f'{_cell(change)}{_cell(m.kind)}'
+                    + (_cell(getattr(m, "page", None), True) if pages else "")
+                    + f'{_cell(" ".join((m.text or "").split()))}'
+                    f'<td class="rule">{_esc(m.rule)}</td></tr>')
+    return _table(["label", "value", "unit", "metric", "period", "scope"]
+                  + (["headline"] if heads else []) + ["change", "kind"]
+                  + (["page"] if pages else []) + ["text", "rule"], rows, "metrics")
 
 
-def _doc_section(i: int, d: dict, by_doc: dict, text: str | None, where: str) -> str:
+def _doc_section(i: int, d: dict, by_doc: dict, text: str | None, where: str,
+                 names: dict[str, str]) -> str:
     """One article: header, highlighted text (or why it is missing), its metrics, its dates."""
     metrics, dates = (by_doc[t].get(d["doc_id"], []) for t in ("metrics", "dates"))
     anchor = f"d{i}"
     meta = " · ".join(f"{k}: {_esc(d[k])}" for k in ("path", "org", "report_year", "published",
                                                       "encoding", "status") if _plain(d[k]))
     if text is not None:
-        body = f'<div class="text">{highlight_html(text, metrics, dates, anchor=anchor)}</div>'
+        body = (f'<div class="text">{highlight_html(text, metrics, dates, anchor=anchor, names=names)}'
+                '</div>')
     else:
         body = f'<p class="missing">Original text not shown: {html.escape(where)}</p>'
-    date_rows = [f"<tr>{_cell(x.start, True)}{_cell(x.text)}{_cell(x.year, True)}"
-                 f"{_cell(x.month, True)}{_cell(x.day, True)}{_cell(x.granularity)}"
-                 f"{_cell(x.rule)}</tr>" for x in dates]
     return (f'<section class="doc" id="doc-{i}"><h2>{i}. {_esc(d["title"] or d["path"])}</h2>'
-            f'<p class="meta">{meta}</p>{body}<h3>Metrics ({len(metrics)})</h3>'
-            f'{_metrics_table(metrics, anchor)}<details><summary>Dates ({len(dates)})</summary>'
-            f'{_table(["start", "text", "year", "month", "day", "granularity", "rule"], date_rows)}'
-            f'</details></section>')
+            f'<p class="meta">{meta}</p>{body}<h3>Metrics ({len(metrics)})'
+            f'<span class="shown"></span></h3>{_metrics_table(metrics, anchor, names)}'
+            f'<details><summary>Dates ({len(dates)})</summary>'
+            f'<ul class="dates">{"".join(_date_item(x) for x in dates)}</ul></details></section>')
 
 
-def _chart(name: str, series: dict[str, list[tuple[int, float]]], years: list[int],
-           colours: dict[str, str], hedges: dict) -> str:
-    """A small inline SVG: one metric's headline value per report year, a line per org.
-    Hedged values keep their hedge (1000余 is labelled "1,000+", 近1亿 "<1亿")."""
-    w, h, left, right, top, bottom = 260, 150, 30, 30, 34, 22
-    vmax = max(v for pts in series.values() for _, v in pts) or 1.0
-    span = max(1, years[-1] - years[0])
-
-    def x(year: int) -> float:
-        return left + (w - left - right) * ((year - years[0]) / span if len(years) > 1 else 0.5)
-
-    def y(v: float) -> float:
-        return top + (h - top - bottom) * (1 - v / vmax)
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-             f'viewBox="0 0 {w} {h}" role="img" aria-label="{html.escape(name)}">',
-             f'<text x="4" y="14" class="ct">{html.escape(name)}</text>',
-             f'<line x1="{left - 10}" y1="{y(0):.1f}" x2="{w - right + 10}" y2="{y(0):.1f}" '
-             f'class="ax"/><text x="{left - 12}" y="{y(0) + 4:.1f}" class="yl">0</text>']
-    parts += [f'<text x="{x(yr):.1f}" y="{h - 6}" class="xl">{yr}</text>' for yr in years]
-    for org, pts in series.items():
-        c = colours[org]
-        if len(pts) > 1:
-            line = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in pts)
-            parts.append(f'<polyline points="{line}" fill="none" stroke="{c}" stroke-width="2"/>')
-        for a, b in pts:
-            q = hedges.get((org, a, name))
-            label = {"over": "{}+", "nearly": "<{}", "under": "<{}", "about": "~{}"}.get(
-                q, "{}").format(short_number(b))
-            parts.append(f'<circle cx="{x(a):.1f}" cy="{y(b):.1f}" r="4" fill="{c}">'
-                         f'<title>{html.escape(org)} {a}: {b:,.10g} ({q or "exact"})'
-                         f'</title></circle>'
-                         f'<text x="{x(a):.1f}" y="{y(b) - 8:.1f}" class="vl" fill="{c}">'
-                         f'{html.escape(label)}</text>')
-    return "".join(parts) + "</svg>"
+def _date_item(x) -> str:
+    """One date as a line: its text, then its details (no empty fields)."""
+    details = " · ".join(f"{k} {html.escape(v)}" for k, v in fact_details(x))
+    return f"<li><b>{_esc(x.text)}</b> {details}</li>"
 
 
-def _charts(frames: dict) -> str:
-    """Small multiples of the year-by-metric panel, with one legend for the organisations."""
-    p = panel(frames)
-    hedges = {(h["org"], int(h["year"]), h["key"]): h["qualifier"]
-              for h in headlines(frames).to_dict("records") if _plain(h["year"]) is not None}
-    metrics = [c for c in p.columns if c not in ("org", "report_year")]
-    p = p[p["report_year"].notna()]
-    if p.empty or not metrics:
-        return "<p>No canonical metrics with a report year.</p>"
-    years = sorted({int(v) for v in p["report_year"]})
-    orgs = sorted(set(p["org"]))
-    colours = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(orgs)}
-    charts = []
-    for m in metrics:
-        series = {}
-        for org, g in p[p[m].notna()].groupby("org", sort=True):
-            series[org] = sorted((int(yr), float(v)) for yr, v in zip(g["report_year"], g[m]))
-        if series:
-            charts.append(f'<div class="chart">{_chart(m, series, years, colours, hedges)}</div>')
-    legend = "".join(f'<span><i style="background:{c}"></i>{html.escape(o or "?")}</span>'
-                     for o, c in colours.items())
-    return f'<div class="legend">{legend}</div><div class="charts">{"".join(charts)}</div>'
+def _charts(frames: dict, names: dict[str, str]) -> str:
+    """Small multiples of the year-by-metric panel (see ``charts``), with the unit of each."""
+    units = {}
+    for k, u in zip(*(headlines(frames)[c] for c in ("key", "unit"))):
+        units.setdefault(k, _plain(u) or "")
+    return panel_charts(panel(frames), names, units)
 
 
 def _diff_table(d: pd.DataFrame) -> str:
@@ -289,6 +253,7 @@ def build_report(out_dir, raw_dir=None, against=None, title: str | None = None) 
     frames = frames_of(out_dir)
     docs = [{k: _plain(v) for k, v in r.items()} for r in frames["documents"].to_dict("records")]
     report = Report(html="", documents=len(docs))
+    names = metric_names()
     sections, shown = [], {}
     by_doc = {t: {k: frame_records(g, k) for k, g in frames[t].groupby("doc_id", sort=False)}
               for t in ("metrics", "dates")}  # split once: filtering per document is quadratic
@@ -299,7 +264,7 @@ def build_report(out_dir, raw_dir=None, against=None, title: str | None = None) 
             report.missing.append((d["path"], where))
         else:
             report.highlighted += int(d["n_metrics"] or 0)
-        sections.append(_doc_section(i, d, by_doc, text, where))
+        sections.append(_doc_section(i, d, by_doc, text, where, names))
     extra = ""
     chart_frames = frames
     if against is not None:
@@ -309,14 +274,12 @@ def build_report(out_dir, raw_dir=None, against=None, title: str | None = None) 
         chart_frames = _combined(old, frames)
     meta = read_metadata(out_dir) if isinstance(out_dir, (str, Path)) else {}
     heading = title or f"extract report: {out_dir}"
-    report.html = _page(heading, meta, docs, shown, extra, _charts(chart_frames),
+    report.html = _page(heading, meta, docs, shown, extra, _charts(chart_frames, names),
                         sections)
     return report
 
 
 def _page(heading, meta, docs, shown, extra, charts, sections) -> str:
-    legend = "".join(f'<mark style="background:{c}">{k}</mark> ' for k, c in _KIND_COLOURS.items()
-                     if k != "date")
     info = " · ".join(f"{k}: {html.escape(str(v))}" for k, v in sorted(meta.items()))
     return (f'<!doctype html><html lang="zh"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -326,11 +289,16 @@ def _page(heading, meta, docs, shown, extra, charts, sections) -> str:
             f'<h2>Headline values by report year</h2><p class="hint">Headline: per article and '
             f'canonical metric, the first figure of the report period that is a total (not a '
             f'part, 其中), not a change and not a comparison base (the metrics table\'s '
-            f'<code>headline</code> column); hover a point for the exact value.</p>{charts}{extra}'
-            f'<h2>Articles</h2><p class="hint">Kinds: {legend}<mark class="x-date" '
-            f'style="background:{_KIND_COLOURS["date"]}">date</mark>. Hover a highlight for '
-            f'value, unit, qualifier, label, metric id and rule; click a table row to find it in '
-            f'the text.</p>{"".join(sections)}</main><script>{_JS}</script></body></html>')
+            f'<code>headline</code> column); + marks "over" (余, 逾), &lt; "nearly" or "under", '
+            f'~ "about". Hover a point for the exact value.</p>{charts}{extra}'
+            f'<h2>Articles</h2><p class="legend kinds">Highlights: {legend_html()}</p>'
+            f'<p class="hint">The text reads as the extractor reads it (the layout\'s broken '
+            f'lines joined). Hover a highlight for its value, label, metric and rule; click a '
+            f'table row to find it in the text.</p>'
+            f'<p class="filter"><label>Filter the metrics tables: <input id="filter" '
+            f'type="search" placeholder="label, value, metric, unit, text …" size="40"></label> '
+            f'<span id="filter-count"></span></p>'
+            f'{"".join(sections)}</main><script>{_JS}</script></body></html>')
 
 
 _CSS = """
@@ -355,9 +323,37 @@ tr[data-target]{cursor:pointer}tr[data-target]:hover{background:#eef3ff}
 .hint,.meta,.note{font-size:12px;color:#555}.missing{color:#a00}
 tr.s-up td{background:#eaf7ea}tr.s-down td{background:#fbeaea}
 tr.s-not-comparable td{background:#fff6dd}
+.chart .cs{font-size:10px;fill:#666}.chart .grid{stroke:#e4e4e4}
+table.metrics td:first-child{font-weight:600}table.metrics td.rule,span.id{color:#888;
+font-size:11px}.filter input{font-size:13px;padding:2px 6px}h3 .shown{font-weight:normal;
+font-size:12px;color:#555;margin-left:8px}.kinds mark{margin-right:4px}
+ul.dates{font-size:12.5px;margin:4px 0;padding-left:20px}
 """
 
 _JS = """
+function filterMetrics(q) {
+  q = q.trim().toLowerCase();
+  var total = 0, hits = 0;
+  document.querySelectorAll('table.metrics').forEach(function (t) {
+    var n = 0, rows = t.querySelectorAll('tbody tr');
+    rows.forEach(function (tr) {
+      var hit = !q || tr.textContent.toLowerCase().indexOf(q) >= 0;
+      tr.hidden = !hit;
+      if (hit) n++;
+    });
+    total += rows.length; hits += n;
+    var h = t.previousElementSibling, s = h && h.querySelector('.shown');
+    if (s) s.textContent = q ? n + ' shown' : '';
+  });
+  document.getElementById('filter-count').textContent =
+    q ? hits + ' of ' + total + ' metrics match' : '';
+}
+var box = document.getElementById('filter');
+box.addEventListener('input', function () { filterMetrics(box.value); });
+if (location.hash.indexOf('#filter=') === 0) {   // a link can carry a filter: page.html#filter=人
+  box.value = decodeURIComponent(location.hash.slice(8));
+  filterMetrics(box.value);
+}
 document.addEventListener('click', function (e) {
   var tr = e.target.closest('tr[data-target]');
   var m = tr && document.getElementById(tr.getAttribute('data-target'));

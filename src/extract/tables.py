@@ -36,13 +36,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("value", pa.float64()), ("unit", _str), ("qualifier", _str), ("kind", _str),
         ("change", _str), ("basis", _str), ("metric", _str), ("label", _str),
         ("period", _i32), ("period_part", _str), ("scope", _str), ("sentence", _str),
-        ("rule", _str), ("label_rule", _str), ("headline", pa.bool_()),
+        ("rule", _str), ("label_rule", _str), ("headline", pa.bool_()), ("page", _i32),
     ]),
     "dates": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
         ("year", _i32), ("month", _i32), ("day", _i32), ("granularity", _str),
         ("end_year", _i32), ("end_month", _i32), ("end_day", _i32), ("detail", _str),
-        ("rule", _str),
+        ("rule", _str), ("page", _i32),
     ]),
     "rejects": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),

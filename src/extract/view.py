@@ -1,129 +1,192 @@
 """Seeing the facts: terminal listings (one article, diffs, panels) and HTML renderings.
 
-Everything here returns strings; nothing prints or touches files.
+Everything here returns strings; nothing prints or touches files. Missing values are shown as
+"-" or left out, never as Python's ``None``.
 """
 
 from __future__ import annotations
 
 import html
-import math
-import unicodedata
 from types import SimpleNamespace
 
-from pandas import NA as _NA
+from .reading import (HEDGE_WORDS, centred, fact_details, headline_word, qualified,
+                      reading_view, shown, width)
 
 _KIND_COLOURS = {
     "count": "#cfe8ff", "money": "#d4f7d4", "percent": "#ffe7b8", "percent_point": "#ffd9a8",
     "weight": "#ecd9ff", "duration": "#e6e6e6", "other": "#f5f5c8", "date": "#ffd6e0",
 }
+# What each highlight colour stands for (the legend of the report and the notebook view).
+KIND_MEANINGS = {
+    "count": "count (起, 人, 名…)", "money": "money (元)", "percent": "percent (%)",
+    "percent_point": "percentage points", "weight": "weight (克, 公斤…)",
+    "duration": "duration", "other": "other (倍…)", "date": "date",
+}
+_width = width
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * max(0, width - _width(s))
+def _pad(s: str, w: int) -> str:
+    return s + " " * max(0, w - _width(s))
 
 
 def _one_line(s: str) -> str:
     return " ".join(s.split())
 
 
-def format_result(res, width: int = 100, rules: bool = False) -> str:
-    """A plain-text listing: document facts, then one line per metric with its context (and,
-    with ``rules``, the ids of the quantity and label rules that decided it)."""
+def _dash(v) -> str:
+    return shown(v) or "-"
+
+
+def plural(n: int, word: str) -> str:
+    """>>> plural(1, "date"), plural(2, "date")
+    ('1 date', '2 dates')"""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def result_summary(res) -> str:
+    """One line about a Result: its counts and document facts, without Python's None."""
     d = res.document
-    lines = [f"{d.path}: {d.status}" + (f" ({d.error})" if d.error else ""),
-             f"  title: {d.title}  org: {d.org}  report_year: {d.report_year}"
-             f"  published: {d.published}"]
+    facts = [f"{k.replace('_', ' ')} {shown(getattr(d, k, None))}"
+             for k in ("org", "report_year", "published") if shown(getattr(d, k, None))]
+    return "; ".join([", ".join([plural(len(res.metrics), "metric"),
+                                 plural(len(res.dates), "date"),
+                                 plural(len(res.rejects), "reject")])] + facts)
+
+
+def metric_names(rules=None) -> dict[str, str]:
+    """Canonical metric id -> its Chinese name (``name`` of a [[metric]] in metrics.toml, when
+    the rules give one; else the id)."""
+    if rules is None:
+        from .ruleset import default_rules
+
+        rules = default_rules()
+    return {m.id: getattr(m, "name", None) or m.id for m in rules.metrics.metrics}
+
+
+def _document_lines(d) -> list[str]:
+    head = f"{d.path}: {d.status}" + (f" ({d.error})" if shown(d.error) else "")
+    if shown(getattr(d, "encoding", None)) in ("pdf", "docx"):
+        head += f"  [text extracted from the {d.encoding.upper()} file]"
+    facts = [f"{k.replace('_', ' ')}: {_dash(getattr(d, k, None))}"
+             for k in ("title", "org", "report_year", "published")]
+    return [head, "  " + "   ".join(facts)]
+
+
+def format_result(res, width: int = 100, rules: bool = False, names=None) -> str:
+    """A plain-text listing: document facts, then per metric its value, unit, label, canonical
+    metric, period, scope (and headline, page when known) and one line of context centred on
+    the number, marked [like this]; with ``rules``, the rules that decided it."""
+    names = metric_names() if names is None else names
+    lines = _document_lines(res.document)
+    view = reading_view(res.text) if res.text else None
     if res.metrics:
         lines.append(f"  metrics ({len(res.metrics)}):")
     for m in res.metrics:
-        value = f"{m.value:,.10g}"
-        q = "" if m.qualifier == "exact" else f" ({m.qualifier})"
-        ch = f" {m.change}{'/' + m.basis if m.basis else ''}" if m.change else ""
-        head = f"    {_pad(_one_line(m.text), 14)} {value:>14} {_pad(m.unit or '', 6)}{q}{ch}"
-        attr = f"  [{m.metric or '-'}] {m.label or ''}"
+        q = HEDGE_WORDS.get(m.qualifier, "").strip()
+        ch = " ".join(x for x in (m.basis, m.change) if x)
+        head = (f"    {_pad(_one_line(m.text), 14)} {shown(m.value):>14} {_pad(m.unit or '', 4)}"
+                + (f" {q}" if q else "") + (f" ({ch})" if ch else ""))
+        name = names.get(m.metric, m.metric) if m.metric else None
+        metric = "-" if not m.metric else m.metric if name == m.metric else f"{name} ({m.metric})"
+        tail = [f"label {_dash(m.label)}", f"metric {metric}", f"period {_dash(m.period)}",
+                f"scope {_dash(m.scope)}"]
+        hl = headline_word(getattr(m, "headline", None))
+        if hl:
+            tail.append("headline" if hl == "yes" else f"headline {hl}")
+        if shown(getattr(m, "page", None)):
+            tail.append(f"page {m.page}")
         if rules:
-            attr += f"  ({m.rule}; {m.label_rule or '-'})"
-        lines.append(head + attr)
-        ctx = _one_line(m.sentence)
-        if _width(ctx) > width - 8:
-            ctx = ctx[: max(10, (width - 8) // 2)] + "…"
+            tail.append(f"rules {m.rule}; {m.label_rule or '-'}")
+        lines.append(head)
+        lines.append("      " + " · ".join(tail))
+        ctx = centred(view, m.start, m.end, width - 8) if view else _one_line(m.sentence)
         lines.append(f"        {ctx}")
     if res.dates:
         lines.append(f"  dates ({len(res.dates)}):")
     for dt in res.dates:
         parts = [str(x) for x in (dt.year, dt.month, dt.day) if x is not None]
+        page = f"  page {dt.page}" if shown(getattr(dt, "page", None)) else ""
         lines.append(f"    {_pad(_one_line(dt.text), 16)} {'-'.join(parts) or '?':<12} "
-                     f"{dt.granularity}")
+                     f"{dt.granularity}{page}")
     for r in res.rejects:
-        lines.append(f"  rejected: {r.text!r} ({r.rule}): {r.reason}")
+        lines.append(f"  rejected: {r.text!r} ({_dash(r.rule)}): {r.reason}")
     return "\n".join(lines)
 
 
-def format_blocked(res) -> str:
+def format_blocked(res, width: int = 100) -> str:
     """Every number the quantity pattern found that is not a metric, with the id of the rule
     that dropped it (a trap, a date, a filter) and that rule's why: ``extract show --why``."""
     lines = [f"  not emitted ({len(res.blocked)}):" if res.blocked else "  not emitted: none"]
+    view = reading_view(res.text) if res.blocked else None
     for b in res.blocked:
-        raw = res.text[max(0, b.start - 8):b.start]
-        ctx = _one_line(raw) + "[" + _one_line(b.text) + "]" + _one_line(res.text[b.end:b.end + 8])
+        ctx = centred(view, b.start, b.end, max(30, width - 50))
         lines.append(f"    {_pad(_one_line(b.text), 14)} {_pad(b.rule, 26)} {ctx}")
         lines.append(f"        {b.reason}")
     return "\n".join(lines)
 
 
-def highlight_html(text: str, metrics, dates, *, anchor: str | None = None) -> str:
-    """The article text with each metric and date wrapped in a <mark> carrying a tooltip.
+def _tooltip(rec, names: dict[str, str]) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in fact_details(rec, names))
+
+
+def highlight_html(text: str, metrics, dates, *, anchor: str | None = None,
+                   names: dict[str, str] | None = None) -> str:
+    """The article as read (lines joined as the normaliser joins them, see ``reading``) with
+    each metric and date wrapped in a <mark> whose tooltip lists its details.
 
     With ``anchor``, each mark also gets ``id="{anchor}-{start}"`` and ``data-span="start-end"``
-    so a table row can point at it (the report links its metrics table to the text)."""
+    (offsets into the original text) so a table row can point at it (the report links its
+    metrics table to the text)."""
+    names = metric_names() if names is None else names
+    view = reading_view(text)
     spans = [(m.start, m.end, "metric", m) for m in metrics]
     spans += [(d.start, d.end, "date", d) for d in dates]
     spans.sort(key=lambda s: (s[0], -s[1]))
     out, pos = [], 0
     for start, end, what, rec in spans:
-        if start < pos:
+        s, e = view.span(start, end)
+        if s < pos or s >= e:
             continue  # overlapping spans: keep the first
-        out.append(html.escape(text[pos:start]))
-        if what == "metric":
-            colour = _KIND_COLOURS.get(rec.kind, "#eee")
-            tip = (f"value={rec.value:,.10g} unit={rec.unit} qualifier={rec.qualifier} "
-                   f"kind={rec.kind} change={rec.change} label={rec.label} "
-                   f"metric={rec.metric} rule={rec.rule}")
-            cls = f"x-metric x-{rec.kind}"
-        else:
-            colour = _KIND_COLOURS["date"]
-            tip = (f"year={rec.year} month={rec.month} day={rec.day} "
-                   f"granularity={rec.granularity} rule={rec.rule}")
-            cls = "x-date"
+        out.append(html.escape(view.text[pos:s]))
+        kind = rec.kind if what == "metric" else "date"
+        cls = f"x-metric x-{kind}" if what == "metric" else "x-date"
         ident = f' id="{anchor}-{start}" data-span="{start}-{end}"' if anchor else ""
-        out.append(f'<mark class="{cls}"{ident} style="background:{colour}" '
-                   f'title="{html.escape(tip)}">{html.escape(text[start:end])}</mark>')
-        pos = end
-    out.append(html.escape(text[pos:]))
+        out.append(f'<mark class="{cls}"{ident} style="background:'
+                   f'{_KIND_COLOURS.get(kind, "#eee")}" title="{html.escape(_tooltip(rec, names))}">'
+                   f'{html.escape(view.text[s:e])}</mark>')
+        pos = e
+    out.append(html.escape(view.text[pos:]))
     return "".join(out)
 
 
+def legend_html(kinds=None) -> str:
+    """The highlight colours and what they stand for."""
+    kinds = kinds or list(KIND_MEANINGS)
+    return "".join(f'<span class="x-key"><mark class="x-legend" '
+                   f'style="background:{_KIND_COLOURS[k]}">{html.escape(KIND_MEANINGS[k])}'
+                   f'</mark></span> ' for k in kinds)
+
+
 def result_html(res) -> str:
-    """Notebook rendering of one Result: header, highlighted text."""
+    """Notebook rendering of one Result: its facts, a legend, the highlighted text."""
     d = res.document
-    head = (f"<div><b>{html.escape(d.path)}</b> &mdash; {len(res.metrics)} metrics, "
-            f"{len(res.dates)} dates; org: {html.escape(str(d.org))}, "
-            f"report year: {d.report_year}</div>")
+    facts = " · ".join(f"{k.replace('_', ' ')}: {html.escape(shown(getattr(d, k, None)))}"
+                       for k in ("title", "org", "report_year", "published", "encoding")
+                       if shown(getattr(d, k, None)))
+    head = (f"<div><b>{html.escape(d.path)}</b> &mdash; {plural(len(res.metrics), 'metric')}, "
+            f"{plural(len(res.dates), 'date')}{'; ' + facts if facts else ''}</div>")
+    kinds = [k for k in KIND_MEANINGS if k == "date" and res.dates
+             or any(m.kind == k for m in res.metrics)]
+    legend = f'<div style="font-size:90%;margin:.3em 0">{legend_html(kinds)}</div>'
     body = highlight_html(res.text, res.metrics, res.dates)
-    return (f'{head}<div style="white-space:pre-wrap;line-height:1.7;max-height:40em;'
+    return (f'{head}{legend}<div style="white-space:pre-wrap;line-height:1.7;max-height:40em;'
             f'overflow:auto;border:1px solid #ddd;padding:.5em">{body}</div>')
 
 
 # --- records from tables ---------------------------------------------------------------------
 def _plain(v):
     """pandas missing values as None, so records read like the pipeline's."""
-    if v is None or v is _NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    return v
+    return None if shown(v) is None else v
 
 
 def frame_records(df, doc_id: str) -> list:
@@ -152,7 +215,6 @@ _ANSI = {"up": "\033[32m", "down": "\033[31m", "not comparable": "\033[33m", "sa
          "added": "\033[36m", "removed": "\033[35m", "changed": "\033[33m"}
 _ARROWS = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "added": "+",
            "removed": "-", "changed": "~"}
-_QUALIFIED = {"over": "over ", "nearly": "nearly ", "about": "about ", "under": "under "}
 
 
 def _clip(s: str, width: int) -> str:
@@ -193,19 +255,7 @@ def _num(v, signed: bool = False) -> str:
     return f"{v:+,.10g}" if signed else f"{v:,.10g}"
 
 
-def short_number(v: float) -> str:
-    """Compact figures for chart labels, in the units Chinese reports use (万, 亿)."""
-    for scale, word in ((1e8, "亿"), (1e4, "万"), (1, "")):
-        if v >= scale or scale == 1:
-            x = v / scale
-            return f"{float(f'{x:.3g}') if x < 1000 else round(x):,.10g}{word}"
-    return ""  # pragma: no cover
-
-
-def _qualified(value, qualifier) -> str:
-    """A value with its hedge in words: 'over 1,000' must never read as a bare 1000."""
-    text = _num(value)
-    return f"{_QUALIFIED.get(_plain(qualifier) or '', '')}{text}" if text else ""
+_qualified = qualified
 
 
 def _year_cell(df, side: str) -> tuple[str, bool]:
@@ -268,11 +318,12 @@ def format_diff(df, *, colour: bool = False, context: bool = False, all_rows: bo
         lines.append(row_line)
         if context:
             lines += _context_lines(r, width, common)
-    counts = {s: sum(1 for r in recs if r["status"] == s) for s in _ARROWS}
-    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    counts = {s: sum(1 for r in shown if r["status"] == s) for s in _ARROWS}
+    lines.append(f"{plural(len(shown), 'row')} listed: "
+                 + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if lone and not all_rows:
-        lines.append(f"({len(lone)} label-only rows added or removed not shown; --all lists "
-                     "them)")
+        lines.append(f"({plural(len(lone), 'label-only row')} added or removed not listed; "
+                     "--all lists them)")
     return "\n".join(lines)
 
 
@@ -296,23 +347,22 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     if df.empty:
         return "no changes: every document, metric and date is the same in both runs"
     lines = []
-    for table in ("documents", "metrics", "dates"):
-        sub = df[df["table"] == table]
-        if len(sub):
-            c = sub["status"].value_counts()
-            lines.append(f"{table}: " + ", ".join(f"{c.get(s, 0)} {s}"
-                                                  for s in ("added", "removed", "changed")))
     recs = df.to_dict("records")
     whole = {(r["path"], r["status"]) for r in recs
              if r["table"] == "documents" and r["status"] in ("added", "removed")}
+    listed = [r for r in recs if r["table"] == "documents" or (r["path"], r["status"]) not in whole]
+    for table in ("documents", "metrics", "dates"):   # the counts of the rows listed below
+        sub = [r["status"] for r in listed if r["table"] == table]
+        if sub:
+            lines.append(f"{table}: " + ", ".join(f"{sub.count(s)} {s}"
+                                                  for s in ("added", "removed", "changed")))
     for path, status in sorted(whole):
         n = {t: sum(1 for r in recs if r["table"] == t and (r["path"], r["status"]) ==
                     (path, status)) for t in ("metrics", "dates")}
-        lines.append(f"{path}: document {status} ({n['metrics']} metrics and {n['dates']} "
-                     "dates with it, not listed)")
-    recs = [r for r in recs if r["table"] == "documents" or (r["path"], r["status"]) not in whole]
+        lines.append(f"{path}: document {status} ({plural(n['metrics'], 'metric')} and "
+                     f"{plural(n['dates'], 'date')} with it, not listed)")
     rows, styles, details = [], [], []
-    for r in recs:
+    for r in listed:
         span = "" if _plain(r["start"]) is None else f"{r['start']}-{r['end']}"
         rows.append([r["table"], str(r["path"]), span, f"{_ARROWS[r['status']]} {r['status']}",
                      _clip(_one_line(_plain(r["text"]) or ""), 24), r["changed"] or ""])
@@ -326,21 +376,23 @@ def format_run_diff(df, *, colour: bool = False, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def format_panel(df, heads=None) -> str:
+def format_panel(df, names: dict[str, str] | None = None) -> str:
     """A ``panel`` frame turned on its side for a terminal: per organisation, one line per
-    canonical metric and one column per report year. With ``heads`` (``diff.headlines``) the
-    hedges show too: a panel cell of 1000余克 reads "over 1,000", not 1,000."""
+    canonical metric (with its Chinese name when ``names`` has one) and one column per report
+    year. Hedges show: a panel cell of 1000余克 reads "over 1,000", not 1,000."""
     if df.empty:
         return "no canonical metrics"
-    quals = {} if heads is None else {
-        (h["org"], _plain(h["year"]), h["key"]): _plain(h["qualifier"])
-        for h in heads.to_dict("records")}
-    metrics = [c for c in df.columns if c not in ("org", "report_year")]
+    org_key = "org_id" if "org_id" in df.columns else "org"
+    metrics = [c for c in df.columns if c not in ("org", "org_id", "report_year")
+               and not c.endswith("_qualifier")]
+    names = names or {}
     lines = []
-    for org, g in df.groupby("org", sort=True):
+    for key, g in df.groupby(df[org_key].fillna(""), sort=True):
         years = [_plain(y) for y in g["report_year"]]
-        headers = [org or "-"] + [str(y) if y is not None else "?" for y in years]
-        rows = [[m] + [_qualified(v, quals.get((org, y, m))) for v, y in zip(g[m], years)]
+        org = next((o for o in map(shown, g["org"]) if o), None) or key or "-"
+        headers = [org] + [str(y) if y is not None else "?" for y in years]
+        rows = [[m if names.get(m, m) == m else f"{names[m]} {m}"]
+                + [_qualified(v, q) for v, q in zip(g[m], g[f"{m}_qualifier"])]
                 for m in metrics if g[m].notna().any()]
         lines += text_table(headers, rows, "l" + "r" * len(years)) + [""]
     return "\n".join(lines).rstrip()
