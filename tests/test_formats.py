@@ -248,3 +248,32 @@ def test_a_pdf_printed_by_chromium_gives_the_same_facts(raw_dir, tmp_path):
     assert max(m.page for m in res.metrics) > 1
     for m in res.metrics:
         assert res.text[m.start:m.end] == m.text
+
+
+def test_a_text_box_in_a_paragraph_keeps_the_paragraph_whole():
+    """A Word text box is a paragraph inside a paragraph (w:txbxContent), written twice: as a
+    drawing (mc:Choice) and a VML fallback (mc:Fallback). Its text is one line of its own, once;
+    the paragraph around it keeps its text, before and after the box."""
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    box = '<w:txbxContent><w:p><w:r><w:t>图片说明</w:t></w:r></w:p></w:txbxContent>'
+    body = (f'<w:document {w} {mc}><w:body><w:p><w:r><w:t>破获刑事案件398起，</w:t></w:r>'
+            f'<mc:AlternateContent><mc:Choice Requires="wps"><w:r>{box}</w:r></mc:Choice>'
+            f'<mc:Fallback><w:r>{box}</w:r></mc:Fallback></mc:AlternateContent>'
+            f'<w:r><w:t>抓获嫌疑人12人。</w:t></w:r></w:p></w:body></w:document>').encode()
+    text = load_bytes(_docx_with_body(body), "docx").text
+    assert text.count("图片说明") == 1
+    assert "破获刑事案件398起，抓获嫌疑人12人。" in text
+    metrics = extract.extract_text(text).metrics
+    assert [m.text for m in metrics] == ["398起", "12人"]
+
+
+def test_a_metadata_date_anchors_the_article_s_relative_dates():
+    """A Word file created on 2025-01-10 whose text says 去年: the year is 2024, as it would be
+    with the date stamped in the text."""
+    lines = ["去年，分局共破获刑事案件398起。"]
+    res = extract.extract_file(_saved(make_docx(lines, created="2025-01-10T09:00:00Z"), "r.docx"))
+    assert str(res.document.published) == "2025-01-10"
+    assert [(d.text, d.year) for d in res.dates] == [("去年", 2024)]
+    assert [m.period for m in res.metrics] == [2024]

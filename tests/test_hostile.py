@@ -467,3 +467,40 @@ def test_a_run_killed_during_its_commit_leaves_old_or_new(tmp_path, layout, step
     assert sorted(extract.read(out)["documents"]["doc_id"]) == ["b1.txt", "b2.txt"]
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     assert len(list(out.glob(".run-*"))) == 1
+
+
+def test_a_caller_s_rules_reach_every_worker_process(tmp_path, rules_copy):
+    """run(rules=RuleSet) with jobs > 1: the workers extract with the caller's rules, not the
+    shipped ones (a copy where 起 counts as 'other' shows which were used)."""
+    d = rules_copy("units.toml", lambda t: t.replace(
+        'surface = "起"\nkind = "count"', 'surface = "起"\nkind = "other"', 1))
+    custom = extract.load_rules(d)
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(4):
+        (src / f"a{i}.txt").write_text("2025年，分局共破获刑事案件398起。", encoding="utf-8")
+    kinds = {}
+    for jobs in (1, 2):
+        extract.run(src, tmp_path / f"out{jobs}", rules=custom, jobs=jobs)
+        kinds[jobs] = set(extract.read(tmp_path / f"out{jobs}")["metrics"]["kind"])
+    assert kinds[1] == kinds[2] == {"other"}
+
+
+@pytest.mark.parametrize("plant", ["symlink", "fifo"])
+def test_a_planted_lock_file_is_refused_not_followed(tmp_path, plant):
+    """OUT/.extract.lock as a link to a file of the user's, or a FIFO: the run refuses with a
+    message naming it; the file the link points at is untouched, nothing blocks."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("破获刑事案件398起。", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    if plant == "symlink":
+        (out / ".extract.lock").symlink_to(victim)
+    else:
+        os.mkfifo(out / ".extract.lock")
+    with pytest.raises(OSError, match="extract.lock"):
+        extract.run(src, out)
+    assert victim.read_text(encoding="utf-8") == "precious"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import time
 import uuid
 from datetime import datetime, timezone
@@ -71,7 +72,18 @@ class OutputLock:
             import fcntl
         except ImportError:           # no flock on this platform: run unlocked
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        flags = (os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_NONBLOCK", 0))
+        try:
+            # never through a link, never a FIFO or device: a planted .extract.lock must not
+            # make a run truncate or block on whatever it points at
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            raise OSError(f"{self.path}: cannot be used as the lock file: {exc.strerror} "
+                          f"(a link or something else than a file? remove it)") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(f"{self.path}: the lock file is not a regular file; remove it")
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -1,7 +1,7 @@
 """The Dask engine: the same pipeline, one task per partition of input files, on a Dask cluster.
 
 Local processes (``runner.run``) stay the default; this engine is for corpora too large for one
-machine (``pip install 'extract[dask]'``, ``extract run IN --out OUT --engine dask``).
+machine (``pip install -e '.[dask]' from a checkout``, ``extract run IN --out OUT --engine dask``).
 
 * Inputs and outputs are local folders or fsspec URLs (``s3://``, ``gcs://``, ``file://``). The
   client lists the input files (``batch.list_local`` for a local folder, ``batch.list_fs`` for an
@@ -52,7 +52,7 @@ def _require() -> None:
         import distributed  # noqa: F401
         import fsspec  # noqa: F401
     except ImportError as exc:
-        raise ImportError(f"the Dask engine needs the dask extra: pip install 'extract[dask]' "
+        raise ImportError(f"the Dask engine needs the dask extra: pip install -e '.[dask]' "
                           f"({exc})") from None
 
 

@@ -195,27 +195,41 @@ def _member(z, name: str, limit: int, required: bool = True) -> bytes | None:
         raise LoadError(f"corrupt Word file: {name}: {exc}") from None
 
 
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
 def _docx_text(xml: bytes) -> str:
-    """Paragraphs of the body, one per line: runs' text, tabs, line breaks."""
+    """Paragraphs of the body, one per line: runs' text, tabs, line breaks. A paragraph inside
+    another (a text box) is a line of its own, before the paragraph holding it, which keeps its
+    own text whole; the fallback copy Word writes of a text box (mc:Fallback) is skipped."""
     from xml.etree import ElementTree
 
     lines: list[str] = []
-    current: list[str] = []
+    stack: list[list[str]] = []          # the open paragraphs, innermost last
+    skip = 0                             # depth inside mc:Fallback
     for event, el in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
         tag = el.tag
+        if tag == _MC_FALLBACK:
+            skip += 1 if event == "start" else -1
+            continue
+        if skip:
+            continue
         if event == "start":
             if tag == _W + "p":
-                current = []
+                stack.append([])
             continue
-        if tag == _W + "t":
+        current = stack[-1] if stack else None
+        if tag == _W + "p":
+            lines.append("".join(stack.pop()) if stack else "")
+            el.clear()
+        elif current is None:
+            continue
+        elif tag == _W + "t":
             current.append(el.text or "")
         elif tag == _W + "tab":
             current.append("\t")
         elif tag in (_W + "br", _W + "cr"):
             current.append("\n")
-        elif tag == _W + "p":
-            lines.append("".join(current))
-            el.clear()
     return "\n".join(lines)
 
 

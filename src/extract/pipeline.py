@@ -112,8 +112,10 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
     quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
     doc_facts = describe(norm, found_dates, rules.documents, rules.orgs)
+    # a PDF or Word file's own date stands in when the text states none (the anchor too)
+    published = doc_facts.published or _metadata_date(source)
     # the second pass: what the publication date left open, against the article's anchor
-    anchor = decide_anchor(found_dates, doc_facts.report_year, doc_facts.published)
+    anchor = decide_anchor(found_dates, doc_facts.report_year, published)
     found_dates = resolve(found_dates, clean, anchor)
     report_part = find_report_part(found_dates, doc_facts.report_year, rules.documents)
     attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
@@ -160,7 +162,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
         sha256=sha256 or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
         n_chars=len(text), encoding=encoding, org=doc_facts.org,
         title=doc_facts.title or (source.title if source is not None else None),
-        published=doc_facts.published or _metadata_date(source),
+        published=published,
         org_type=doc_facts.org_type, region=doc_facts.region, adcode=doc_facts.adcode,
         org_id=doc_facts.org_id,
         report_year=doc_facts.report_year, period_part=report_part, status="ok",

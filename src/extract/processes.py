@@ -19,6 +19,7 @@ from .batch import (Input, RunSummary, check_out_dir, list_local, process_input,
                     require_inputs)
 from .load import DEFAULT_MAX_BYTES
 from .pipeline import Result
+from .rules import rules_dir
 from .ruleset import RuleSet, default_rules
 from .tagger import default_tokenizer
 from .tables import TABLES, TableWriter, columns_of, metadata, table_records
@@ -28,12 +29,18 @@ from .tables import TABLES, TableWriter, columns_of, metadata, table_records
 _WORKER: dict = {}
 
 
-def _init_worker(rules_dir: str | None, max_bytes: int) -> None:
+def _init_worker(rules_dir: str | None, fingerprint: str, max_bytes: int) -> None:
     # Ctrl-C and SIGTERM are the parent's to handle: it stops the pool and cleans up. A forked
     # worker would otherwise inherit the parent's handlers and print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["rules"] = default_rules(rules_dir)
+    # a forked worker has the parent's RuleSet itself (whatever the caller built); a spawned one
+    # loads the same folder, and must find the same rules
+    rules = _WORKER.pop("parent_rules", None) or default_rules(rules_dir)
+    if rules.fingerprint != fingerprint:
+        raise RuntimeError(f"a worker loaded other rules ({rules.directory}, fingerprint "
+                           f"{rules.fingerprint}) than the run's ({fingerprint})")
+    _WORKER["rules"] = rules
     _WORKER["max_bytes"] = max_bytes
 
 
@@ -52,8 +59,7 @@ def _work(item: Input) -> Columns:
     return _columns(process_input(item, _WORKER["rules"], None, _WORKER["max_bytes"]))
 
 
-def _results(items: list[Input], rules: RuleSet, jobs: int, max_bytes: int,
-             rules_dir: str | None) -> Iterator[Columns]:
+def _results(items: list[Input], rules: RuleSet, jobs: int, max_bytes: int) -> Iterator[Columns]:
     if jobs <= 1 or len(items) <= 1:
         for item in items:
             yield _columns(process_input(item, rules, None, max_bytes))
@@ -63,10 +69,22 @@ def _results(items: list[Input], rules: RuleSet, jobs: int, max_bytes: int,
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     if ctx.get_start_method() == "fork":
         # build the tokenizer once here: forked workers inherit it instead of each spending
-        # a couple of seconds loading jieba's dictionaries
+        # a couple of seconds loading jieba's dictionaries; and the rules the caller passed
         default_tokenizer(rules)
-    with ctx.Pool(jobs, initializer=_init_worker, initargs=(rules_dir, max_bytes)) as pool:
-        yield from pool.imap(_work, items, chunksize=max(1, min(16, len(items) // (jobs * 8))))
+        _WORKER["parent_rules"] = rules
+    shipped = rules_dir_of(rules)
+    try:
+        with ctx.Pool(jobs, initializer=_init_worker,
+                      initargs=(shipped, rules.fingerprint, max_bytes)) as pool:
+            yield from pool.imap(_work, items,
+                                 chunksize=max(1, min(16, len(items) // (jobs * 8))))
+    finally:
+        _WORKER.pop("parent_rules", None)
+
+
+def rules_dir_of(rules: RuleSet) -> str | None:
+    """The folder a spawned worker loads ``rules`` from (None: the shipped rules)."""
+    return None if rules.directory.resolve() == rules_dir().resolve() else str(rules.directory)
 
 
 def run_local(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None = None,
@@ -92,8 +110,7 @@ def run_local(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None 
         writers: dict[str, TableWriter] = {}
         try:
             writers.update((name, TableWriter(gen, name, meta)) for name in TABLES)
-            for i, cols in enumerate(_results(items, rules, jobs, max_bytes,
-                                              str(rules_dir) if rules_dir else None), 1):
+            for i, cols in enumerate(_results(items, rules, jobs, max_bytes), 1):
                 for name in TABLES:
                     writers[name].write(cols[name])
                 summary.add(cols)

@@ -32,7 +32,7 @@ def run(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None = None
     LocalCluster of ``n_workers`` processes), partitions of ``partition_size`` files, one folder
     of part files per table; ``in_dir``/``out_dir`` may be fsspec URLs (see ``dask_engine``).
 
-    Inputs: ``*.txt``, ``*.html``, ``*.htm`` in any case, recursively; symlinks whose target
+    Inputs: ``*.txt``, ``*.html``, ``*.htm``, ``*.pdf``, ``*.docx`` in any case, recursively; symlinks whose target
     leaves ``in_dir`` become error rows unless ``follow_symlinks``; no input at all raises
     NoInputsError and leaves ``out_dir`` as it was. The output is committed all together or not
     at all, one run at a time (``commit``).
