@@ -14,8 +14,8 @@ from typing import Iterator, NamedTuple
 import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
-from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE,
-                             RULE_PERCENT_WORD, RULE_UNIT, QuantityRules)
+from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NOT_RANGE, RULE_PERCENT_WORD,
+                             RULE_RANGE, RULE_SCALE_COUNT, RULE_UNIT, QuantityRules)
 from .rules import REGEX_TIMEOUT
 from .traps import SpanIndex
 
@@ -43,6 +43,9 @@ class Quantity(NamedTuple):
     # where a list joiner (、和 ...) right after the previous quantity ends, None when there is
     # none: 6.12%、17.40% -> the position of 1 in 17.40%
     joiner_end: int | None = None
+    value_high: float | None = None      # a range's high end (3至5人), in the unit of ``value``
+    std_value: float | None = None       # the value in ``std_unit`` (units.toml ``std``)
+    std_unit: str | None = None
 
 
 class Dropped(NamedTuple):
@@ -72,7 +75,7 @@ def _qualifier(m: regex.Match, pre: str | None, rules: QuantityRules) -> str:
 def _value(m: regex.Match, pre: str | None) -> float | None:
     """The numeral's value before unit factors; None where the match is not a number."""
     if m.group("ar"):
-        return parse_number(m.group("ar") + (m.group("sc") or ""))
+        return parse_number(m.group("ar") + (m.group("sc") or m.group("hisc") or ""))
     if m.group("pct"):
         return parse_number(m.group("pct"))
     cn = m.group("cn")
@@ -81,9 +84,26 @@ def _value(m: regex.Match, pre: str | None) -> float | None:
         if not (pre or m.group("h2") or m.group("h1c")):
             return None
     value = parse_number(cn)
-    if m.group("scc"):
-        value *= parse_number(m.group("scc"))                  # 三百余万元
+    scale = m.group("scc") or m.group("hisc")
+    if scale:
+        value *= parse_number(scale)                            # 三百余万元
     return value
+
+
+def _high(m: regex.Match) -> float:
+    """A range's high end before unit factors: 5 of 3至5人, 50000 of 3-5万元."""
+    hi = m.group("hiar") or m.group("hicn")
+    value = parse_number(hi)
+    scale = m.group("hisc") or m.group("sc") or m.group("scc")
+    return value * parse_number(scale) if scale else value
+
+
+def _counts_what_follows(clean: str, m: regex.Match, rules: QuantityRules) -> bool:
+    """1200万游客: a number with 万/亿 and no measure word, right before a noun, counts it."""
+    scale = m.group("sc") or m.group("scc") or ""
+    end = m.end()
+    return (("万" in scale or "亿" in scale) and end < len(clean) and "\u4e00" <= clean[end] <= "\u9fff"
+            and not clean.startswith(rules.scale_count_not_before, end))
 
 
 class _Change(NamedTuple):
@@ -131,7 +151,7 @@ def quantity_matches(clean: str, rules: QuantityRules
         surface, pct = m.group("unit", "pct")
         start, end = m.span()
         lead_from, prev_end = prev_end, end
-        if not surface and not pct:
+        if not surface and not pct and not (m.group("sc") or m.group("scc")):
             continue
         pre = cur = None
         if start > lead_from and clean[start - 1] in lead_last:
@@ -152,6 +172,8 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
     joiner = rules.list_joiner.match
     for m, start, pre, cur in quantity_matches(clean, rules):
         surface = m.group("unit")
+        if not surface and not m.group("pct") and not _counts_what_follows(clean, m, rules):
+            continue                         # 1200万的: no unit and no noun it counts
         end = m.end()
         b = blocked.overlap(start, end)
         if b is not None:
@@ -161,16 +183,26 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
         if raw_value is None:
             dropped.append(Dropped(start, end, FILTER_BARE_SCALE))
             continue
+        ranged = m.group("sep") is not None
+        high = _high(m) if ranged else None
+        if high is not None and high <= raw_value:
+            dropped.append(Dropped(start, end, FILTER_NOT_RANGE))   # 5-3: not a range
+            continue
+        factor = 1.0
         if surface:
             u = rules.units[surface]
-            if u.max_value is not None and raw_value > u.max_value:
+            if u.max_value is not None and max(raw_value, high or 0) > u.max_value:
                 dropped.append(Dropped(start, end, FILTER_MAX_VALUE))
                 continue
-            value, unit, kind = raw_value * u.factor, u.canonical, u.kind
+            factor, unit, kind = u.factor, u.canonical, u.kind
             if cur and unit == "元":
                 unit = rules.currency[cur]                      # 新台币2亿元 is not yuan
+        elif m.group("pct"):
+            unit, kind = "%", "percent"
         else:
-            value, unit, kind = raw_value, "%", "percent"
+            unit, kind = None, "count"                          # 1200万游客
+        value = raw_value * factor
+        std_value, std_unit = rules.std(unit, value)
         ch = _change(clean, start, rules)
         change, basis = ch.direction, ch.basis
         joined = None
@@ -185,8 +217,11 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
                     basis = prev.basis                       # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
             start=start, end=end, value=value, unit=unit, unit_surface=surface or "百分之",
-            kind=kind, qualifier=_qualifier(m, pre, rules), change=change, basis=basis,
-            rule=RULE_UNIT if surface else RULE_PERCENT_WORD,
+            kind=kind, qualifier="range" if ranged else _qualifier(m, pre, rules),
+            change=change, basis=basis,
+            rule=(RULE_RANGE if ranged else RULE_UNIT if surface
+                  else RULE_PERCENT_WORD if m.group("pct") else RULE_SCALE_COUNT),
             change_start=ch.start, change_verb=ch.verb, joiner_end=joined,
+            value_high=high * factor if ranged else None, std_value=std_value, std_unit=std_unit,
         ))
     return out, dropped

@@ -108,7 +108,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
             "value": q.value, "unit": q.unit, "qualifier": q.qualifier, "kind": q.kind,
             "change": q.change, "basis": q.basis, "sentence": sents.text_at(q.start),
             "rule": q.rule, "label": a.label, "metric": a.metric, "period": a.period,
-            "scope": a.scope, "label_rule": a.label_rule,
+            "scope": a.scope, "label_rule": a.label_rule, "value_high": q.value_high,
+            "std_value": q.std_value, "std_unit": q.std_unit,
         }, text, rejects)
         if rec is not None:
             metrics.append(rec)

@@ -35,7 +35,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("value", pa.float64()), ("unit", _str), ("qualifier", _str), ("kind", _str),
         ("change", _str), ("basis", _str), ("metric", _str), ("label", _str),
         ("period", _i32), ("scope", _str), ("sentence", _str), ("rule", _str),
-        ("label_rule", _str),
+        ("label_rule", _str), ("value_high", pa.float64()), ("std_value", pa.float64()),
+        ("std_unit", _str),
     ]),
     "dates": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
