@@ -138,7 +138,7 @@ _QUANTITY_PIECES = (_LEAD_WORDS + sorted(RULES.quantity.hedge_inner) + sorted(RU
 def _full(clean: str):
     out = []
     for m in RULES.quantity.full.finditer(clean):
-        if m.group("unit") or m.group("pct"):
+        if m.group("unit") or m.group("pct") or m.group("sc") or m.group("scc"):
             start = m.start("pre") if m.group("pre") else m.start("num")
             out.append((start, m.end(), m.group("pre"), m.group("cur"), m.group("num", "unit")))
     return out

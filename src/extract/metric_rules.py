@@ -28,6 +28,15 @@ class LabelRules(Strict):
     trailing_tags: list[Word] = []
     # a token that is a date or a bare date word (2021年, 十月, 年度): trimmed like a subject
     date_word: str = r"(?!)"
+    # the text between a part and the number in a share of a total: 火灾占总数的30.5%, 占比41.2%
+    share: str = r"(?!)"
+    # after a number with another number later in its clause: where the noun phrase it counts
+    # ends (近七成入室盗窃案件在48小时内告破)
+    preposition: str = r"(?!)"
+    # the word opening a frame (在…的基础上): the subject stands before it
+    frame_open: Word = "在"
+    # page furniture inside a clause (a dateline, a byline): a label starts after it
+    furniture: str = r"(?!)"
     max_chars: int = Field(18, ge=4)
 
 
@@ -41,6 +50,7 @@ class LabelRuleSpec(Strict):
 
 class MetricRule(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Word                 # the Chinese display name: 破获刑事案件
     what: str
     verbs: list[str] = []
     objects: list[str] = []
@@ -87,8 +97,14 @@ RESPECTIVELY = "label.respectively"      # 分别: values paired with things in 
 MODIFIER = "label.modifier"              # 的: what comes before it only modifies
 NOT_PRENOMINAL = "label.not_prenominal"  # after a number: it does not count what follows
 PERCENT_OF = "label.percent_of"          # 30%的信号灯: dropped after a percentage
+VERB_BRIDGE = "label.verb_bridge"        # 追回并发还群众涉案财物: kept inside a verb chain
+FRAME = "label.frame"                    # 在…的基础上 / 前提下: a frame, never a label
+CASE_VERBS = "label.case_verbs"          # 起诉102人 after 批准逮捕涉黑犯罪嫌疑人88人
+SHARED_HEADS = "label.shared_heads"      # 刑事、盗窃案件: the last item's head is shared
+NOT_ALONE = "label.not_alone"            # 破, 开展: never a label on their own
 _WORD_LISTS = (CONNECTORS, LIST_ITEMS, LIST_GAP, ENUMERATION, RESPECTIVELY, MODIFIER,
-               NOT_PRENOMINAL, PERCENT_OF)
+               NOT_PRENOMINAL, PERCENT_OF, VERB_BRIDGE, FRAME, CASE_VERBS, SHARED_HEADS,
+               NOT_ALONE)
 
 # The label rules the code applies, by id (the ``label_rule`` column).
 LABEL_AFTER = "label.after"
@@ -99,8 +115,11 @@ LABEL_CHAIN = "label.chain"
 LABEL_PREVIOUS_CLAUSE = "label.previous_clause"
 LABEL_RESPECTIVELY = "label.respectively_item"
 LABEL_RESPECTIVELY_COUNTS = "label.respectively_counts"
+LABEL_SHARE = "label.share"
+LABEL_FRAME = "label.frame_subject"
 _LABEL_RULES = (LABEL_AFTER, LABEL_BEFORE, LABEL_PAIR, LABEL_LIST_VERB, LABEL_CHAIN,
-                LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS)
+                LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS,
+                LABEL_SHARE, LABEL_FRAME)
 
 
 @dataclass(frozen=True)
@@ -108,7 +127,8 @@ class MetricRules:
     labels: LabelRules
     metrics: tuple[MetricRule, ...]
     fillers: frozenset[str]
-    self_contained: frozenset[str]
+    self_contained: frozenset[str]  # the labels' own list and the metrics' verbs
+    own_label: frozenset[str]       # the labels' own list only (破案, 刑拘: never an object before)
     words: dict[str, WordList]
     label_rules: dict[str, LabelRuleSpec]
     date_word: regex.Pattern
@@ -121,6 +141,15 @@ class MetricRules:
     not_prenominal: tuple[str, ...]
     percent_of: tuple[str, ...]
     trailing_tags: frozenset[str]
+    share: regex.Pattern
+    verb_bridge: frozenset[str]
+    frame: tuple[str, ...]
+    case_verbs: frozenset[str]
+    shared_heads: tuple[str, ...]
+    not_alone: frozenset[str]
+    furniture: regex.Pattern
+    preposition: regex.Pattern
+    metric_verbs: frozenset[str]     # the canonical metrics' verbs (破获, 起诉 ...)
     # (unit, kind, has a change) -> the metrics such a quantity can be, in file order; filled
     # as quantities come (a handful of keys), so each label is only tested against those
     _fitting: dict = field(default_factory=dict, compare=False, repr=False)
@@ -155,6 +184,7 @@ def load(directory: Path) -> MetricRules:
         labels=lab, metrics=tuple(data.metric),
         fillers=frozenset(lab.fillers),
         self_contained=frozenset(lab.self_contained) | verbs,
+        own_label=frozenset(lab.self_contained),
         words=words,
         label_rules={r.id: r for r in data.label_rule},
         date_word=compile_pattern(lab.date_word, f"{path}: labels.date_word"),
@@ -168,4 +198,13 @@ def load(directory: Path) -> MetricRules:
         not_prenominal=words[NOT_PRENOMINAL].longest_first(),
         percent_of=words[PERCENT_OF].longest_first(),
         trailing_tags=frozenset(lab.trailing_tags),
+        share=compile_pattern(lab.share, f"{path}: labels.share"),
+        verb_bridge=words[VERB_BRIDGE].set,
+        frame=words[FRAME].longest_first(),
+        case_verbs=words[CASE_VERBS].set,
+        shared_heads=words[SHARED_HEADS].longest_first(),
+        not_alone=words[NOT_ALONE].set,
+        furniture=compile_pattern(lab.furniture, f"{path}: labels.furniture"),
+        preposition=compile_pattern(lab.preposition, f"{path}: labels.preposition"),
+        metric_verbs=frozenset(verbs),
     )
