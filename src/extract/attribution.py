@@ -67,7 +67,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             left_text = left_text[1:]  # the list separator belongs to the gap, not the label
         clause_lo = m.end() if m else s_lo
         forced = None
-        if any(f in clean[max(clause_lo, left_end - 6):left_end] for f in rules.frame):
+        if clean[clause_lo:left_end].rstrip(rules.labels.frame_tail).endswith(rules.frame):
             # 刑事案件在连续三年下降的基础上再降12.3%: the subject stands before the frame
             z = clean.rfind(rules.labels.frame_open, clause_lo, left_end)
             lo = prev.end if prev and clause_lo < prev.end < z else clause_lo

@@ -126,9 +126,11 @@ def _walk_left(toks: list[Tok], lr: MetricRules) -> tuple[list[Tok], list[Tok]]:
                   or (k + 1 < len(toks) and toks[k + 1].word in enum))
         if t.is_object or t.word in connectors or listed:      # 讲座、演练、知识竞赛
             return True
-        # 涉黄|赌|案件, 交通|类|事故: one character between two nouns is inside a word
-        return (len(t.word) == 1 and 0 < k < len(toks) - 1 and toks[k - 1].is_object
-                and toks[k + 1].is_object and t.tag not in lr.trailing_tags)
+        # 涉黄|赌|案件, 三|超|一疲劳: one character after a distinguishing word (b) or a
+        # numeral, before a noun or a numeral, is inside the name
+        return (len(t.word) == 1 and 0 < k < len(toks) - 1 and t.tag not in lr.trailing_tags
+                and (toks[k - 1].tag == "b" or _CN_NUMERAL.fullmatch(toks[k - 1].word))
+                and (toks[k + 1].is_object or _CN_NUMERAL.fullmatch(toks[k + 1].word)))
 
     i = len(toks) - 1
     while i >= 0 and in_object(i):
@@ -153,11 +155,11 @@ def _walk_left(toks: list[Tok], lr: MetricRules) -> tuple[list[Tok], list[Tok]]:
         # 刑事案件破获230起: a metric's verb takes the counted thing before it, never a
         # subject or a place (民警抓获32人, 全区破获230起)
         k = j
-        while k >= 0 and toks[k].is_object and toks[k].word not in lr.labels.subjects \
-                and toks[k].tag not in ("ns", "nt", "nr", "t") and toks[k].word not in connectors:
+        while k >= 0 and toks[k].is_object and _HAN_WORD.fullmatch(toks[k].word) \
+                and toks[k].word not in lr.labels.subjects and toks[k].tag not in ("ns", "nt", "nr", "t"):
             k -= 1
-        if k < j and (k < 0 or not toks[k].is_object):
-            return [], toks[k + 1:]
+        if k < j and toks[j].word.endswith(lr.shared_heads):
+            return [], toks[k + 1:]         # 刑事案件破获230起, 电诈案件侦破45起
         return obj, verbs
     if not obj and verbs and not any(v.word in lr.self_contained for v in verbs):
         # 护送危重病人就医: a verb with no object after it takes the object before it
@@ -194,7 +196,11 @@ def _right_phrase(toks: list[Tok], connectors: frozenset[str]) -> list[Tok]:
             seen_object = True
             out.append(t)
         elif t.is_verb:
-            if seen_object and n < len(toks) - 1:
+            # 入室盗窃案件: a verb between a single noun and a noun (not a place) is inside
+            # the name; otherwise a verb after the object ends it
+            inside = (len(out) == 1 and n < len(toks) - 1 and toks[n + 1].is_object
+                      and toks[n + 1].tag not in ("ns", "nt", "nr"))
+            if seen_object and n < len(toks) - 1 and not inside:
                 break
             out.append(t)
         else:
@@ -235,7 +241,7 @@ def label(clean: str, q, left_text: str, next_start: int, s_hi: int, prev: Prev 
     stop = _STOP_RIGHT.search(after)
     right_text = after[:stop.start()] if stop else after
     ends_at_next = not stop and next_start < s_hi
-    if ends_at_next and lr.preposition.search(right_text):
+    if ends_at_next and q.kind == "percent" and lr.preposition.search(right_text):
         # 近七成入室盗窃案件在48小时内告破: the noun phrase ends at a preposition
         right_text = right_text[:lr.preposition.search(right_text).start()]
         ends_at_next = False

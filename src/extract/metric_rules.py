@@ -35,6 +35,8 @@ class LabelRules(Strict):
     preposition: str = r"(?!)"
     # the word opening a frame (在…的基础上): the subject stands before it
     frame_open: Word = "在"
+    # characters between a frame and the change or number after it (基础上再降12.3%)
+    frame_tail: str = ""
     # page furniture inside a clause (a dateline, a byline): a label starts after it
     furniture: str = r"(?!)"
     max_chars: int = Field(18, ge=4)

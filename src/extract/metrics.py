@@ -9,7 +9,7 @@ kept as a :class:`Dropped` with the id of the rule that dropped it.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 import regex
 
@@ -163,16 +163,21 @@ def quantity_matches(clean: str, rules: QuantityRules
         yield m, start, pre, cur
 
 
-def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
+def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
+                    line_break_before: Callable[[int], bool] | None = None
                     ) -> tuple[list[Quantity], list[Dropped]]:
     """All quantities with a unit in ``clean``, in order, and the candidates that were dropped
-    (overlapping a blocked span, or filtered out), each with the id of what dropped it."""
+    (overlapping a blocked span, or filtered out), each with the id of what dropped it.
+    ``line_break_before(i)``: whether the original text had a line break before clean[i] (a
+    number with 万 and no unit counts only the noun on its own line: quantity.scale_count)."""
     out: list[Quantity] = []
     dropped: list[Dropped] = []
     joiner = rules.list_joiner.match
     for m, start, pre, cur in quantity_matches(clean, rules):
         surface = m.group("unit")
-        if not surface and not m.group("pct") and not _counts_what_follows(clean, m, rules):
+        if not surface and not m.group("pct") and not (
+                _counts_what_follows(clean, m, rules)
+                and not (line_break_before and line_break_before(m.end()))):
             continue                         # 1200万的: no unit and no noun it counts
         end = m.end()
         b = blocked.overlap(start, end)

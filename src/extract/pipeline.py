@@ -81,6 +81,13 @@ def _validated(model, data: dict, original: str, rejects: list[Reject]):
         return None
 
 
+def _line_break_before(original: str, norm: NormText, i: int) -> bool:
+    """Whether the original text holds a line break between clean[i - 1] and clean[i]."""
+    if i <= 0 or i >= len(norm.clean):
+        return False
+    return "\n" in original[norm.raw_span(i - 1, i)[1]:norm.raw_span(i, i + 1)[0]]
+
+
 def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                      path: str | None = None, sha256: str | None = None,
                      encoding: str | None = None) -> Result:
@@ -94,7 +101,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     found_dates = find_dates(clean, rules.dates)
     blocked = trap_spans(clean, rules.traps)
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
-    quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
+    quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked),
+                                          functools.partial(_line_break_before, analysed, norm))
     doc_facts = describe(norm, found_dates, rules.documents)
     attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
                            rules.metrics, rules.quantity.change_before,
