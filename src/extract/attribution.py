@@ -72,10 +72,12 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             z = clean.rfind(rules.labels.frame_open, clause_lo, left_end)
             lo = prev.end if prev and clause_lo < prev.end < z else clause_lo
             left_text, forced = (clean[lo:z] if z >= 0 else ""), LABEL_FRAME
-        share = rules.share.search(left_text)
+        share = (rules.share.search(left_text)
+                 if any(map(left_text.__contains__, rules.labels.share_needs)) else None)
         if share is not None:
             left_text, forced = left_text[:share.start()], LABEL_SHARE   # 火灾占总数的30.5%
-        cut = rules.furniture.search(left_text)
+        cut = (rules.furniture.search(left_text)
+               if any(map(left_text.__contains__, rules.labels.furniture_needs)) else None)
         if cut is not None:
             left_text = left_text[cut.end():]                      # 某某网3月5日讯 全区…
         next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)

@@ -79,12 +79,8 @@ def tag_window(pos: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
     text = _clean_context(text)
     if len(text) <= LEFT_CHARS:
         return tag(pos, text, fillers)
-    toks = tag(pos, text[-LEFT_CHARS - 4:], fillers)
-    n, i = 0, len(toks)
-    while i > 0 and n + len(toks[i - 1].word) <= LEFT_CHARS:
-        i -= 1
-        n += len(toks[i].word)
-    return toks[i:]
+    toks = tag(pos, text[-LEFT_CHARS:], fillers)
+    return toks[1:] if _HAN_START.match(text, len(text) - LEFT_CHARS - 1) else toks
 
 
 def _clean_context(text: str) -> str:

@@ -72,19 +72,21 @@ def _qualifier(m: regex.Match, pre: str | None, rules: QuantityRules) -> str:
     return "exact"
 
 
-def _value(m: regex.Match, pre: str | None) -> float | None:
-    """The numeral's value before unit factors; None where the match is not a number."""
-    if m.group("ar"):
-        return parse_number(m.group("ar") + (m.group("sc") or m.group("hisc") or ""))
-    if m.group("pct"):
-        return parse_number(m.group("pct"))
-    cn = m.group("cn")
+def _value(m: regex.Match, pre: str | None, pct: str | None, ranged: bool) -> float | None:
+    """The numeral's value before unit factors (a range's low end, which takes the high end's
+    scale when it has none: 3-5万元); None where the match is not a number."""
+    ar, cn = m.group("ar", "cn")
+    if ar:
+        sc = m.group("sc") or (m.group("hisc") if ranged else None)
+        return parse_number(ar + sc) if sc else parse_number(ar)
+    if pct:
+        return parse_number(pct)
     if cn and all(ch in _SCALE_ONLY for ch in cn):
         # a bare 百/千/万/亿 is a number only when hedged: 近亿元, 超千万元, 百余人 (not 千万家)
         if not (pre or m.group("h2") or m.group("h1c")):
             return None
     value = parse_number(cn)
-    scale = m.group("scc") or m.group("hisc")
+    scale = m.group("scc") or (m.group("hisc") if ranged else None)
     if scale:
         value *= parse_number(scale)                            # 三百余万元
     return value
@@ -147,12 +149,13 @@ def quantity_matches(clean: str, rules: QuantityRules
     scan = rules.scan
     lead_last = scan.lead_last
     prev_end = 0          # where the previous match ended: a lead cannot reach back past it
+    gi = scan.core.groupindex
+    wanted = (gi["unit"], gi["pct"], gi["sc"], gi["scc"])   # by number: faster than by name
     for m in scan.core.finditer(clean, timeout=REGEX_TIMEOUT):
-        surface, pct = m.group("unit", "pct")
         start, end = m.span()
         lead_from, prev_end = prev_end, end
-        if not surface and not pct and not (m.group("sc") or m.group("scc")):
-            continue
+        if not any(m.group(*wanted)):
+            continue                 # no unit, 百分之 or 万/亿: not a quantity
         pre = cur = None
         if start > lead_from and clean[start - 1] in lead_last:
             lead = _lead(clean, max(lead_from, start - scan.lead_max), start, scan.lead)
@@ -173,9 +176,12 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
     out: list[Quantity] = []
     dropped: list[Dropped] = []
     joiner = rules.list_joiner.match
+    standard = rules.standard          # unit -> (the unit it compares in, factor)
+    gi = rules.scan.core.groupindex
+    wanted = (gi["unit"], gi["pct"], gi["sep"])               # by number: faster than by name
     for m, start, pre, cur in quantity_matches(clean, rules):
-        surface = m.group("unit")
-        if not surface and not m.group("pct") and not (
+        surface, pct, sep = m.group(*wanted)
+        if not surface and not pct and not (
                 _counts_what_follows(clean, m, rules)
                 and not (line_break_before and line_break_before(m.end()))):
             continue                         # 1200万的: no unit and no noun it counts
@@ -184,11 +190,11 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
         if b is not None:
             dropped.append(Dropped(start, end, b.rule))
             continue
-        raw_value = _value(m, pre)      # the pattern only finds numerals the parser reads
+        ranged = sep is not None
+        raw_value = _value(m, pre, pct, ranged)   # the pattern only finds numerals it reads
         if raw_value is None:
             dropped.append(Dropped(start, end, FILTER_BARE_SCALE))
             continue
-        ranged = m.group("sep") is not None
         high = _high(m) if ranged else None
         if high is not None and high <= raw_value:
             dropped.append(Dropped(start, end, FILTER_NOT_RANGE))   # 5-3: not a range
@@ -196,18 +202,19 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
         factor = 1.0
         if surface:
             u = rules.units[surface]
-            if u.max_value is not None and max(raw_value, high or 0) > u.max_value:
+            if u.max_value is not None and (high or raw_value) > u.max_value:
                 dropped.append(Dropped(start, end, FILTER_MAX_VALUE))
                 continue
             factor, unit, kind = u.factor, u.canonical, u.kind
             if cur and unit == "元":
                 unit = rules.currency[cur]                      # 新台币2亿元 is not yuan
-        elif m.group("pct"):
+        elif pct:
             unit, kind = "%", "percent"
         else:
             unit, kind = None, "count"                          # 1200万游客
         value = raw_value * factor
-        std_value, std_unit = rules.std(unit, value)
+        std = standard.get(unit)
+        std_value, std_unit = (value * std[1], std[0]) if std else (value, unit)
         ch = _change(clean, start, rules)
         change, basis = ch.direction, ch.basis
         joined = None
@@ -225,7 +232,7 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
             kind=kind, qualifier="range" if ranged else _qualifier(m, pre, rules),
             change=change, basis=basis,
             rule=(RULE_RANGE if ranged else RULE_UNIT if surface
-                  else RULE_PERCENT_WORD if m.group("pct") else RULE_SCALE_COUNT),
+                  else RULE_PERCENT_WORD if pct else RULE_SCALE_COUNT),
             change_start=ch.start, change_verb=ch.verb, joiner_end=joined,
             value_high=high * factor if ranged else None, std_value=std_value, std_unit=std_unit,
         ))
