@@ -43,10 +43,13 @@ def frames(docs: list[dict], metrics: list[dict]) -> dict:
                    "scope": "total", "sentence": "", "rule": "test", "unit": "人"}
     docs = [{"path": d["doc_id"], "sha256": d["doc_id"], "status": "ok", **d} for d in docs]
     mets = [{**base_metric, **m} for m in metrics]
+    std = extract.default_rules().quantity.std
     for i, m in enumerate(mets):
         m.setdefault("start", i * 10)
         m.setdefault("headline", True)   # the pipeline's choice (headline.py), taken as given
         m["end"] = m["start"] + 1
+        if "std_value" not in m:     # as the pipeline fills them (units.toml std)
+            m["std_value"], m["std_unit"] = std(m["unit"], m["value"])
     rows = {"documents": docs, "metrics": mets, "dates": [], "rejects": []}
     return {n: _to_pandas(to_arrow(n, rows[n])) for n in SCHEMAS}
 

@@ -21,7 +21,7 @@ from conftest import CASES, overlaps
 from extract.metrics import quantity_matches
 from extract.normalize import normalize
 
-CASE_FILES = sorted(CASES.glob("quantities*.toml"))   # quantities.toml, quantities_genre.toml
+CASE_FILES = sorted(CASES.glob("quantities*.toml"))   # quantities.toml, _genre, _counted
 
 
 def _load_cases() -> dict[str, list]:
@@ -36,7 +36,8 @@ DATA = _load_cases()
 
 CASE_KEYS = {"source", "text", "metric", "partial", "xfail"}
 METRIC_KEYS = {"q", "value", "unit", "kind", "qualifier", "change", "basis", "metric",
-               "label_contains", "scope", "period"}
+               "label_contains", "scope", "period", "value_high", "std_value", "std_unit",
+               "label_rule"}
 NEGATIVE_KEYS = {"source", "text", "surface", "xfail"}
 
 
@@ -58,16 +59,19 @@ def _show(metrics) -> str:
 def _mismatches(exp: dict, m) -> list[str]:
     """The fields of metric ``m`` that differ from the expectation ``exp``."""
     want = {
-        "value": float(exp["value"]), "unit": exp["unit"], "kind": exp["kind"],
+        "value": float(exp["value"]), "unit": exp["unit"] or None, "kind": exp["kind"],
         "qualifier": exp.get("qualifier", "exact"), "change": exp.get("change"),
     }
-    for key in ("basis", "metric", "scope", "period"):
+    for key in ("basis", "metric", "scope", "period", "value_high", "std_value", "std_unit",
+                "label_rule"):
         if key in exp:
-            want[key] = exp[key] or None  # "" stands for null
+            want[key] = exp[key] if exp[key] != "" else None  # "" stands for null
     bad = []
     for key, value in want.items():
         got = getattr(m, key)
-        same = (math.isclose(got, value, rel_tol=1e-9) if key == "value" else got == value)
+        numeric = isinstance(value, (int, float)) and isinstance(got, (int, float)) \
+            and key in ("value", "value_high", "std_value")
+        same = math.isclose(got, value, rel_tol=1e-9) if numeric else got == value
         if not same:
             bad.append(f"{key}: expected {value!r}, got {got!r}")
     if "label_contains" in exp and exp["label_contains"] not in (m.label or ""):
@@ -138,7 +142,7 @@ _QUANTITY_PIECES = (_LEAD_WORDS + sorted(RULES.quantity.hedge_inner) + sorted(RU
 def _full(clean: str):
     out = []
     for m in RULES.quantity.full.finditer(clean):
-        if m.group("unit") or m.group("pct"):
+        if m.group("unit") or m.group("pct") or m.group("sc") or m.group("scc"):
             start = m.start("pre") if m.group("pre") else m.start("num")
             out.append((start, m.end(), m.group("pre"), m.group("cur"), m.group("num", "unit")))
     return out

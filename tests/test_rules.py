@@ -13,6 +13,7 @@ is tested without touching this file.
 from __future__ import annotations
 
 import pytest
+import regex
 
 import extract
 from conftest import LOCAL_RAW, RULES_DIR, overlaps
@@ -171,11 +172,27 @@ def test_every_metric_rule_has_examples_both_ways():
 
 
 def test_metric_ids_are_those_of_the_annotation_guide():
-    """The corpus guide's table of canonical ids; a new id must be added there first."""
+    """The corpus guide's table of canonical ids, plus the ids of issue 16 (procuratorate,
+    court, fire and rescue, traffic, anti-fraud; listed in README's canonical metrics table).
+    A new id must be added to README's table too."""
     guide = {"criminal_cases_solved", "cases_solved", "admin_cases_handled", "suspects_arrested",
              "fugitives_arrested", "gangs_busted", "losses_recovered", "losses_avoided",
              "amount_involved", "prosecuted", "drugs_seized"}
-    assert {m.id for m in METRIC_RULES} == guide
+    issue16 = {"approved_arrest", "funds_frozen", "referred_for_prosecution", "people_sentenced",
+               "cases_concluded", "cases_accepted", "alerts_received", "fraud_alerts",
+               "rescue_callouts", "people_rescued", "fires", "traffic_deaths",
+               "traffic_accidents", "drunk_driving", "traffic_violations"}
+    assert {m.id for m in METRIC_RULES} == guide | issue16
+
+
+def test_every_metric_has_a_chinese_name_in_the_readme():
+    """Each canonical metric has a Chinese display name, and README's table lists the id with it."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for m in METRIC_RULES:
+        assert regex.search(r"\p{Han}", m.name), m.id
+        assert f"| `{m.id}` | {m.name} |" in readme, m.id
 
 
 # --- document rules --------------------------------------------------------------------------

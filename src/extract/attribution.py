@@ -13,9 +13,9 @@ from typing import NamedTuple
 
 import regex
 
-from .labels import Prev, label as build_label, previous_clause_label, shorten
-from .metric_rules import (LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS,
-                           MetricRules)
+from .labels import Prev, label as build_label, list_items, previous_clause_label, shorten
+from .metric_rules import (LABEL_FRAME, LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY,
+                           LABEL_RESPECTIVELY_COUNTS, LABEL_SHARE, MetricRules)
 from .metrics import Quantity
 from .normalize import NormText
 from .sentences import Sentences
@@ -23,6 +23,7 @@ from .tagger import Tagger
 from .when import part_of
 
 _CLAUSE_MARK = regex.compile(r"[，,；;：:]")
+_CLAUSE_MARK_LAST = regex.compile(r"[，,；;：:]", regex.REVERSE)   # once per 分别 list only
 
 
 class Attribution(NamedTuple):
@@ -62,7 +63,7 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
             prev = None
             prev_sentence = s_lo
         k = bisect.bisect_right(marks, q.start) - 1          # the last mark before it
-        left_lo = marks[k] if k >= 0 and marks[k] - 1 >= s_lo else s_lo
+        left_lo = clause_lo = marks[k] if k >= 0 and marks[k] - 1 >= s_lo else s_lo
         if prev and prev.end > left_lo:
             left_lo = prev.end
         left_end = q.start
@@ -72,9 +73,28 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
         gap_is_list = bool(prev) and left_text.startswith(rules.list_gap)
         if gap_is_list:
             left_text = left_text[1:]  # the list separator belongs to the gap, not the label
+        forced = None
+        if clean[clause_lo:left_end].rstrip(rules.labels.frame_tail).endswith(rules.frame):
+            # 刑事案件在连续三年下降的基础上再降12.3%: the subject stands before the frame
+            z = clean.rfind(rules.labels.frame_open, clause_lo, left_end)
+            lo = prev.end if prev and clause_lo < prev.end < z else clause_lo
+            left_text, forced = (clean[lo:z] if z >= 0 else ""), LABEL_FRAME
+        share = (rules.share.search(left_text)
+                 if any(map(left_text.__contains__, rules.labels.share_needs)) else None)
+        if share is not None:
+            left_text, forced = left_text[:share.start()], LABEL_SHARE   # 火灾占总数的30.5%
+        cut = (rules.furniture.search(left_text)
+               if any(map(left_text.__contains__, rules.labels.furniture_needs)) else None)
+        if cut is not None:
+            left_text = left_text[cut.end():]                      # 某某网3月5日讯 全区…
         next_start = quantities[idx + 1].start if idx + 1 < len(quantities) else len(clean)
-        text, verbs_s, obj_s, label_rule = build_label(clean, q, left_text, next_start, s_hi,
-                                                      prev, gap_is_list, pos, rules)
+        text, verbs_s, obj_s, label_rule = build_label(
+            clean, q, left_text, next_start, s_hi, None if forced == LABEL_FRAME else prev,
+            gap_is_list, pos, rules)
+        if forced == LABEL_SHARE and not text.strip() and prev is not None and prev.label:
+            text, verbs_s, obj_s = prev.label, prev.verbs, prev.obj  # 火灾12.1万起，占比41.2%
+        if forced and text:
+            label_rule = forced
         opener = clean[max(s_lo, left_lo - 4):left_lo]        # 其中，抓获网上逃犯32人
         scope = ("part" if any(pm in left_text or pm in opener for pm in part_markers)
                  else "total")
@@ -93,13 +113,14 @@ def attribute(norm: NormText, sents: Sentences, quantities: list[Quantity], foun
                                report_part)
         out.append(Attribution(text or None, metric, period, scope,
                                label_rule if text else None, part))
-        prev = Prev(q.end, text, verbs_s, obj_s)
-    out = _distribute_respectively(clean, quantities, out, sents, rules)
+        prev = Prev(q.end, text, verbs_s, obj_s, q.unit)
+    out = _distribute_respectively(clean, quantities, out, sents, rules, pos)
     return [a._replace(label=shorten(a.label, rules)) if a.label else a for a in out]
 
 
 def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[Attribution],
-                             sents: Sentences, rules: MetricRules) -> list[Attribution]:
+                             sents: Sentences, rules: MetricRules,
+                             pos: Tagger) -> list[Attribution]:
     """分别 pairs n values with n things, in order: either the items of a list before them
     (起数、死亡人数分别下降9.1%和15.2%) or the n counts just before them in the same sentence
     (受理案件23,456件，审结21,987件，同比分别上升5.6%和4.3%)."""
@@ -110,12 +131,20 @@ def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[A
         j = i + 1
         while j < len(out) and out[j].label == text and _listed(clean, quantities[j]):
             j += 1
-        items = [x for x in rules.list_items.split(text) if x]
         window = clean[max(0, quantities[i].start - 12):quantities[i].start]
         n = j - i
         if n > 1 and any(w in window for w in rules.respectively):
+            items = [x for x in rules.list_items.split(text) if x]
+            if len(items) != n:
+                # 事故起数和死亡人数同比分别下降…: the list as written before the change phrase
+                q = quantities[i]
+                s_lo = sents.at(q.start)[0]
+                hi = q.change_start if q.change_start is not None else q.start
+                mark = _CLAUSE_MARK_LAST.search(clean, s_lo, hi)
+                items = list_items(clean[mark.end() if mark else s_lo:hi], n, pos, rules)
             before = range(i - n, i)
             if len(items) == n:
+                items = _share_head(items, rules)
                 for k, item in enumerate(items):
                     out[i + k] = out[i + k]._replace(label=item, label_rule=LABEL_RESPECTIVELY)
             elif (i - n >= 0 and all(q.change for q in quantities[i:j])
@@ -126,6 +155,15 @@ def _distribute_respectively(clean: str, quantities: list[Quantity], out: list[A
                                                      label_rule=LABEL_RESPECTIVELY_COUNTS)
         i = j
     return out
+
+
+def _share_head(items: list[str], rules: MetricRules) -> list[str]:
+    """刑事、盗窃案件: an item without a head noun takes the last item's (刑事案件)."""
+    head = next((h for h in rules.shared_heads if items[-1].endswith(h)), None)
+    if head is None:
+        return items
+    return [x if x.endswith(rules.shared_heads) or len(x) > 4 else x + head for x in items[:-1]] \
+        + items[-1:]
 
 
 def _listed(clean: str, q: Quantity) -> bool:

@@ -34,15 +34,6 @@ YEAR_COLUMNS = [
 _SIDE = ["year", "value", "qualifier", "text", "sentence", "doc", "label", "unit", "pick"]
 
 
-def _standard_units() -> dict[str, tuple[str, float]]:
-    """Measure words that count the same thing, and weights, mapped to one unit: (unit, factor),
-    from units.toml (``std``, ``std_factor``) of the shipped rules. Money is already in yuan
-    and percentages in %, so they need no entry."""
-    from .ruleset import default_rules
-
-    return default_rules().quantity.standard
-
-
 def frames_of(x) -> dict:
     """Accept an output folder or the dict of frames from ``extract.read``."""
     return read(x) if isinstance(x, (str, Path)) else x
@@ -57,24 +48,24 @@ def normalise_label(label) -> str | None:
 
 def candidates(frames: dict) -> pd.DataFrame:
     """The metric rows the pipeline marked ``headline`` (per article and metric, the figure of
-    the report period: see headline.py; ``WHERE headline`` in SQL). Units are unified here."""
+    the report period: see headline.py; ``WHERE headline`` in SQL). Values are compared in
+    their comparable form (the ``std_value``/``std_unit`` columns: 名 as 人, weights in 克)."""
     docs = _org_keys(frames["documents"])
     m = frames["metrics"].reset_index(drop=True)
     m = m.assign(order=range(len(m))).merge(docs, on="doc_id", how="inner")
     m = m[m["headline"].fillna(False).astype(bool)].copy()
     m["org"] = m["org"].fillna("").astype(str)
     m["year"] = m["report_year"]
-    unit = m["unit"].fillna("").astype(str)
-    std = _standard_units()
-    m["factor"] = [std.get(u, (u, 1.0))[1] for u in unit]
-    m["unit"] = [std.get(u, (u, 1.0))[0] for u in unit]
-    m["value"] = m["value"].astype(float) * m["factor"]
+    if "std_value" in m.columns:       # outputs written before the columns existed: as is
+        m["value"], m["unit"] = m["std_value"], m["std_unit"]
+    m["value"] = m["value"].astype(float)
+    m["unit"] = m["unit"].fillna("").astype(str)
     m["canonical"] = m["metric"].notna()
     labels = [normalise_label(x) for x in m["label"]]
     m["key"] = [str(mid) if c else (f"{lab} [{u}]" if lab else None)
                 for mid, c, lab, u in zip(m["metric"], m["canonical"], labels, m["unit"])]
     m = m[m["key"].notna()]
-    return m.drop(columns=["factor", "report_year"])
+    return m.drop(columns=["report_year"])
 
 
 def _org_keys(docs: pd.DataFrame) -> pd.DataFrame:
@@ -145,7 +136,7 @@ def panel(x) -> pd.DataFrame:
 
 def _bounds(value: float, qualifier: str) -> tuple[float, float]:
     """The range a stated figure allows: 1000余 is at least 1000, 近1亿 at most 1亿."""
-    if qualifier == "over":
+    if qualifier in ("over", "range"):      # a range's low end: at least that much
         return value, math.inf
     if qualifier in ("nearly", "under"):
         return 0.0, value

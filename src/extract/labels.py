@@ -33,6 +33,7 @@ _WORDISH = regex.compile(r"[\p{Han}A-Za-z0-9]")
 _QUOTED = regex.compile(r"“([^“”]*)”|‘([^‘’]*)’|\"([^\"]*)\"")
 _ASIDE = regex.compile(r"\([^()]*\)|（[^（）]*）|《[^《》]*》")
 _CONTEXT_OPENERS = frozenset("“‘\"(（《")   # every _QUOTED and _ASIDE match starts with one
+_CN_NUMERAL = regex.compile(r"[〇零一二两三四五六七八九十百千万]+")
 
 
 class Tok:
@@ -55,8 +56,8 @@ def tag(tagger: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
     toks = tagger.toks
     out = []
     for w in tagger.cut(text):
-        if w in fillers:
-            continue
+        if w in fillers and not (out and _CN_NUMERAL.fullmatch(out[-1].word)):
+            continue                   # a hedge inside a name stays: 三超一疲劳
         t = toks.get(w)
         if t is None:
             if not w.strip():
@@ -69,6 +70,17 @@ def tag(tagger: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
                     toks[w] = t
         out.append(t)
     return out
+
+
+def tag_window(pos: Tagger, text: str, fillers: frozenset[str]) -> list[Tok]:
+    """Tokens of the last LEFT_CHARS characters of ``text`` (bracketed asides and quotes
+    dropped), without the first token when the window cut into the text: it may be the end of
+    a word (类事故 of 交通类事故)."""
+    text = _clean_context(text)
+    if len(text) <= LEFT_CHARS:
+        return tag(pos, text, fillers)
+    toks = tag(pos, text[-LEFT_CHARS:], fillers)
+    return toks[1:] if _HAN_START.match(text, len(text) - LEFT_CHARS - 1) else toks
 
 
 def _clean_context(text: str) -> str:
@@ -108,7 +120,13 @@ def _walk_left(toks: list[Tok], lr: MetricRules) -> tuple[list[Tok], list[Tok]]:
         t = toks[k]
         listed = ((k > 0 and toks[k - 1].word in enum)
                   or (k + 1 < len(toks) and toks[k + 1].word in enum))
-        return t.is_object or t.word in connectors or listed  # 讲座、演练、知识竞赛
+        if t.is_object or t.word in connectors or listed:      # 讲座、演练、知识竞赛
+            return True
+        # 涉黄|赌|案件, 三|超|一疲劳: one character after a distinguishing word (b) or a
+        # numeral, before a noun or a numeral, is inside the name
+        return (len(t.word) == 1 and 0 < k < len(toks) - 1 and t.tag not in lr.trailing_tags
+                and (toks[k - 1].tag == "b" or _CN_NUMERAL.fullmatch(toks[k - 1].word))
+                and (toks[k + 1].is_object or _CN_NUMERAL.fullmatch(toks[k + 1].word)))
 
     i = len(toks) - 1
     while i >= 0 and in_object(i):
@@ -121,9 +139,24 @@ def _walk_left(toks: list[Tok], lr: MetricRules) -> tuple[list[Tok], list[Tok]]:
     while j >= 0 and (toks[j].is_verb or (j == i and toks[j].tag == "vn")) \
             and toks[j].word not in lr.labels.light_verbs:
         j -= 1
+        # 追回并发还群众涉案财物: a beneficiary or a joiner between verbs stays in the chain
+        while (j > 0 and toks[j].word in lr.verb_bridge and toks[j - 1].is_verb
+               and toks[j - 1].word not in lr.labels.light_verbs):
+            j -= 1
     if j < i and j >= 0 and toks[j].word in lr.labels.negations:
         j -= 1                                                  # 不起诉: keep the negation
     verbs = toks[j + 1:i + 1]
+    if (not obj and verbs and any(v.word in lr.metric_verbs for v in verbs)
+            and not any(v.word in lr.own_label for v in verbs)):
+        # 刑事案件破获230起: a metric's verb takes the counted thing before it, never a
+        # subject or a place (民警抓获32人, 全区破获230起)
+        k = j
+        while k >= 0 and toks[k].is_object and _HAN_WORD.fullmatch(toks[k].word) \
+                and toks[k].word not in lr.labels.subjects and toks[k].tag not in ("ns", "nt", "nr", "t"):
+            k -= 1
+        if k < j and toks[j].word.endswith(lr.shared_heads):
+            return [], toks[k + 1:]         # 刑事案件破获230起, 电诈案件侦破45起
+        return obj, verbs
     if not obj and verbs and not any(v.word in lr.self_contained for v in verbs):
         # 护送危重病人就医: a verb with no object after it takes the object before it
         k = j
@@ -145,8 +178,9 @@ def _trim_subjects(obj: list[Tok], lr: MetricRules) -> list[Tok]:
                                 or obj[i].word in lr.connectors or lr.date_word.match(obj[i].word)):
         i += 1
     obj = obj[i:]
-    # 今年同比下降了20%: a time word alone names nothing
-    return [] if all(t.tag in ("t", "tg") or t.word in lr.labels.time_words for t in obj) else obj
+    # 今年同比下降了20%: a time word alone names nothing; nor does a place alone (全区)
+    return [] if all(t.tag in ("t", "tg", "ns") or t.word in lr.labels.time_words
+                     or t.word in lr.labels.subjects for t in obj) else obj
 
 
 def _right_phrase(toks: list[Tok], connectors: frozenset[str]) -> list[Tok]:
@@ -158,7 +192,11 @@ def _right_phrase(toks: list[Tok], connectors: frozenset[str]) -> list[Tok]:
             seen_object = True
             out.append(t)
         elif t.is_verb:
-            if seen_object and n < len(toks) - 1:
+            # 入室盗窃案件: a verb between a single noun and a noun (not a place) is inside
+            # the name; otherwise a verb after the object ends it
+            inside = (len(out) == 1 and n < len(toks) - 1 and toks[n + 1].is_object
+                      and toks[n + 1].tag not in ("ns", "nt", "nr"))
+            if seen_object and n < len(toks) - 1 and not inside:
                 break
             out.append(t)
         else:
@@ -182,6 +220,7 @@ class Prev:
     label: str | None
     verbs: str
     obj: str
+    unit: str | None = None
 
 
 def label(clean: str, q, left_text: str, next_start: int, s_hi: int, prev: Prev | None,
@@ -191,13 +230,17 @@ def label(clean: str, q, left_text: str, next_start: int, s_hi: int, prev: Prev 
     cut off."""
     fillers, connectors = lr.fillers, lr.connectors
     # labels are short: the 30 characters before the number hold the verb and its object
-    left = tag(pos, _clean_context(left_text)[-LEFT_CHARS:], fillers)
+    left = tag_window(pos, left_text, fillers)
     # pre-nominal: the quantity is followed by the thing it counts
     after = _clean_context(clean[q.end:min(next_start, s_hi)])
     starts_han = bool(_HAN_START.match(after))
     stop = _STOP_RIGHT.search(after)
     right_text = after[:stop.start()] if stop else after
     ends_at_next = not stop and next_start < s_hi
+    if ends_at_next and q.kind == "percent" and lr.preposition.search(right_text):
+        # 近七成入室盗窃案件在48小时内告破: the noun phrase ends at a preposition
+        right_text = right_text[:lr.preposition.search(right_text).start()]
+        ends_at_next = False
     if q.kind in ("percent", "percent_point"):
         w = next((w for w in lr.percent_of if right_text.startswith(w)), None)
         if w:
@@ -210,7 +253,7 @@ def label(clean: str, q, left_text: str, next_start: int, s_hi: int, prev: Prev 
             clause_end = _CLAUSE_STOP.search(after)
             right = tag(pos, after[:clause_end.start()] if clause_end else after, fillers)
         phrase = _right_phrase(right, connectors)
-        if phrase:
+        if phrase and not _join(phrase, connectors).startswith(lr.frame):  # 9.1%的前提下
             obj_left, verbs_left = _walk_left(left, lr)
             lead = "" if obj_left else _join(verbs_left, connectors)
             joined = _join(phrase, connectors)
@@ -228,6 +271,11 @@ def label(clean: str, q, left_text: str, next_start: int, s_hi: int, prev: Prev 
             verbs_s, rule = prev.verbs, LABEL_LIST_VERB         # 检查出租房屋198处、娱乐场所6家
         elif verbs_s in lr.labels.chain_verbs and not obj_s and prev.obj and prev.verbs:
             obj_s, rule = prev.obj, LABEL_CHAIN                 # 抓获嫌疑人812人、刑拘530人
+    elif (prev and verbs_s in lr.case_verbs and not obj_s and prev.obj and prev.verbs
+          and prev.unit == q.unit):
+        obj_s, rule = prev.obj, LABEL_CHAIN    # 批准逮捕涉黑犯罪嫌疑人88人，起诉102人
+    if not obj_s and verbs_s in lr.not_alone:
+        return "", "", "", None                # 破, 开展: a verb alone names nothing
     return verbs_s + obj_s, verbs_s, obj_s, (rule if verbs_s + obj_s else None)
 
 
@@ -240,7 +288,20 @@ def previous_clause_label(before: str, change_before: regex.Pattern, pos: Tagger
     cut = change_before.search(before)
     if cut:
         before = before[:cut.start()]
-    obj, verbs = _walk_left(tag(pos, _clean_context(before)[-LEFT_CHARS:], lr.fillers), lr)
+    obj, verbs = _walk_left(tag_window(pos, before, lr.fillers), lr)
     if not verbs:
         obj = _trim_subjects(obj, lr)
     return _join(verbs, lr.connectors) + _join(obj, lr.connectors)
+
+
+def list_items(text: str, n: int, pos: Tagger, lr: MetricRules) -> list[str]:
+    """The last ``n`` items of the list that ``text`` ends with (事故起数和死亡人数 ->
+    事故起数, 死亡人数), the first with its leading subjects, places and time words trimmed;
+    [] when ``text`` holds fewer items."""
+    parts = [p for p in lr.list_items.split(_clean_context(text)) if p]
+    if len(parts) < n:
+        return []
+    parts = parts[-n:]
+    first = _trim_subjects(tag(pos, parts[0], lr.fillers), lr)
+    parts[0] = _join(first, lr.connectors)
+    return parts if all(parts) else []

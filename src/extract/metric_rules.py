@@ -4,8 +4,10 @@ identify one)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import regex
 from pydantic import Field
@@ -28,6 +30,19 @@ class LabelRules(Strict):
     trailing_tags: list[Word] = []
     # a token that is a date or a bare date word (2021年, 十月, 年度): trimmed like a subject
     date_word: str = r"(?!)"
+    # the text between a part and the number in a share of a total: 火灾占总数的30.5%, 占比41.2%
+    share: str = r"(?!)"
+    share_needs: list[Word] = []      # a text holding none of these is no share (not searched)
+    # after a number with another number later in its clause: where the noun phrase it counts
+    # ends (近七成入室盗窃案件在48小时内告破)
+    preposition: str = r"(?!)"
+    # the word opening a frame (在…的基础上): the subject stands before it
+    frame_open: Word = "在"
+    # characters between a frame and the change or number after it (基础上再降12.3%)
+    frame_tail: str = ""
+    # page furniture inside a clause (a dateline, a byline): a label starts after it
+    furniture: str = r"(?!)"
+    furniture_needs: list[Word] = []  # a text holding none of these holds no furniture
     max_chars: int = Field(18, ge=4)
 
 
@@ -41,6 +56,7 @@ class LabelRuleSpec(Strict):
 
 class MetricRule(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: Word                 # the Chinese display name: 破获刑事案件
     what: str
     verbs: list[str] = []
     objects: list[str] = []
@@ -87,8 +103,14 @@ RESPECTIVELY = "label.respectively"      # 分别: values paired with things in 
 MODIFIER = "label.modifier"              # 的: what comes before it only modifies
 NOT_PRENOMINAL = "label.not_prenominal"  # after a number: it does not count what follows
 PERCENT_OF = "label.percent_of"          # 30%的信号灯: dropped after a percentage
+VERB_BRIDGE = "label.verb_bridge"        # 追回并发还群众涉案财物: kept inside a verb chain
+FRAME = "label.frame"                    # 在…的基础上 / 前提下: a frame, never a label
+CASE_VERBS = "label.case_verbs"          # 起诉102人 after 批准逮捕涉黑犯罪嫌疑人88人
+SHARED_HEADS = "label.shared_heads"      # 刑事、盗窃案件: the last item's head is shared
+NOT_ALONE = "label.not_alone"            # 破, 开展: never a label on their own
 _WORD_LISTS = (CONNECTORS, LIST_ITEMS, LIST_GAP, ENUMERATION, RESPECTIVELY, MODIFIER,
-               NOT_PRENOMINAL, PERCENT_OF)
+               NOT_PRENOMINAL, PERCENT_OF, VERB_BRIDGE, FRAME, CASE_VERBS, SHARED_HEADS,
+               NOT_ALONE)
 
 # The label rules the code applies, by id (the ``label_rule`` column).
 LABEL_AFTER = "label.after"
@@ -99,8 +121,11 @@ LABEL_CHAIN = "label.chain"
 LABEL_PREVIOUS_CLAUSE = "label.previous_clause"
 LABEL_RESPECTIVELY = "label.respectively_item"
 LABEL_RESPECTIVELY_COUNTS = "label.respectively_counts"
+LABEL_SHARE = "label.share"
+LABEL_FRAME = "label.frame_subject"
 _LABEL_RULES = (LABEL_AFTER, LABEL_BEFORE, LABEL_PAIR, LABEL_LIST_VERB, LABEL_CHAIN,
-                LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS)
+                LABEL_PREVIOUS_CLAUSE, LABEL_RESPECTIVELY, LABEL_RESPECTIVELY_COUNTS,
+                LABEL_SHARE, LABEL_FRAME)
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,8 @@ class MetricRules:
     labels: LabelRules
     metrics: tuple[MetricRule, ...]
     fillers: frozenset[str]
-    self_contained: frozenset[str]
+    self_contained: frozenset[str]  # the labels' own list and the metrics' verbs
+    own_label: frozenset[str]       # the labels' own list only (破案, 刑拘: never an object before)
     words: dict[str, WordList]
     label_rules: dict[str, LabelRuleSpec]
     date_word: regex.Pattern
@@ -121,6 +147,15 @@ class MetricRules:
     not_prenominal: tuple[str, ...]
     percent_of: tuple[str, ...]
     trailing_tags: frozenset[str]
+    share: regex.Pattern
+    verb_bridge: frozenset[str]
+    frame: tuple[str, ...]
+    case_verbs: frozenset[str]
+    shared_heads: tuple[str, ...]
+    not_alone: frozenset[str]
+    furniture: regex.Pattern
+    preposition: regex.Pattern
+    metric_verbs: frozenset[str]     # the canonical metrics' verbs (破获, 起诉 ...)
     # (unit, kind, has a change) -> the metrics such a quantity can be, in file order; filled
     # as quantities come (a handful of keys), so each label is only tested against those
     _fitting: dict = field(default_factory=dict, compare=False, repr=False)
@@ -130,12 +165,34 @@ class MetricRules:
         key = (unit, kind, bool(change))
         fitting = self._fitting.get(key)
         if fitting is None:
-            fitting = self._fitting[key] = tuple(m for m in self.metrics
-                                                 if m.fits(unit, kind, change))
+            fitting = tuple(m for m in self.metrics if m.fits(unit, kind, change))
+            fitting = self._fitting[key] = tuple(_Named.of(m) for m in fitting)
         for rule in fitting:
             if rule.names(label):
                 return rule.id
         return None
+
+
+class _Named(NamedTuple):
+    """A metric rule's words as compiled alternations (a C search each instead of a Python
+    loop over the words): what ``MetricRule.names`` tests, on the hot path."""
+
+    id: str
+    verbs: re.Pattern | None
+    objects: re.Pattern | None
+    exclude: re.Pattern | None
+
+    @classmethod
+    def of(cls, m: MetricRule) -> "_Named":
+        def alt(words: list[str]) -> re.Pattern | None:
+            return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True)))) \
+                if words else None
+        return cls(m.id, alt(m.verbs), alt(m.objects), alt(m.exclude))
+
+    def names(self, label: str) -> bool:
+        return ((self.verbs is None or self.verbs.search(label) is not None)
+                and (self.objects is None or self.objects.search(label) is not None)
+                and (self.exclude is None or self.exclude.search(label) is None))
 
 
 def load(directory: Path) -> MetricRules:
@@ -155,6 +212,7 @@ def load(directory: Path) -> MetricRules:
         labels=lab, metrics=tuple(data.metric),
         fillers=frozenset(lab.fillers),
         self_contained=frozenset(lab.self_contained) | verbs,
+        own_label=frozenset(lab.self_contained),
         words=words,
         label_rules={r.id: r for r in data.label_rule},
         date_word=compile_pattern(lab.date_word, f"{path}: labels.date_word"),
@@ -168,4 +226,13 @@ def load(directory: Path) -> MetricRules:
         not_prenominal=words[NOT_PRENOMINAL].longest_first(),
         percent_of=words[PERCENT_OF].longest_first(),
         trailing_tags=frozenset(lab.trailing_tags),
+        share=compile_pattern(lab.share, f"{path}: labels.share"),
+        verb_bridge=words[VERB_BRIDGE].set,
+        frame=words[FRAME].longest_first(),
+        case_verbs=words[CASE_VERBS].set,
+        shared_heads=words[SHARED_HEADS].longest_first(),
+        not_alone=words[NOT_ALONE].set,
+        furniture=compile_pattern(lab.furniture, f"{path}: labels.furniture"),
+        preposition=compile_pattern(lab.preposition, f"{path}: labels.preposition"),
+        metric_verbs=frozenset(verbs),
     )

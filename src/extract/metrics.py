@@ -9,13 +9,13 @@ kept as a :class:`Dropped` with the id of the rule that dropped it.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 import regex
 
 from .numbers import CN_PLACES, CN_SCALES, parse_number
-from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE,
-                             RULE_PERCENT_WORD, RULE_UNIT, QuantityRules)
+from .quantity_rules import (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NOT_RANGE, RULE_PERCENT_WORD,
+                             RULE_RANGE, RULE_SCALE_COUNT, RULE_UNIT, QuantityRules)
 from .rules import REGEX_TIMEOUT, finditer
 from .traps import SpanIndex
 
@@ -43,6 +43,9 @@ class Quantity(NamedTuple):
     # where a list joiner (、和 ...) right after the previous quantity ends, None when there is
     # none: 6.12%、17.40% -> the position of 1 in 17.40%
     joiner_end: int | None = None
+    value_high: float | None = None      # a range's high end (3至5人), in the unit of ``value``
+    std_value: float | None = None       # the value in ``std_unit`` (units.toml ``std``)
+    std_unit: str | None = None
 
 
 class Dropped(NamedTuple):
@@ -69,21 +72,40 @@ def _qualifier(m: regex.Match, pre: str | None, rules: QuantityRules) -> str:
     return "exact"
 
 
-def _value(m: regex.Match, pre: str | None) -> float | None:
-    """The numeral's value before unit factors; None where the match is not a number."""
-    if m.group("ar"):
-        return parse_number(m.group("ar") + (m.group("sc") or ""))
-    if m.group("pct"):
-        return parse_number(m.group("pct"))
-    cn = m.group("cn")
+def _value(m: regex.Match, pre: str | None, pct: str | None, ranged: bool) -> float | None:
+    """The numeral's value before unit factors (a range's low end, which takes the high end's
+    scale when it has none: 3-5万元); None where the match is not a number."""
+    ar, cn = m.group("ar", "cn")
+    if ar:
+        sc = m.group("sc") or (m.group("hisc") if ranged else None)
+        return parse_number(ar + sc) if sc else parse_number(ar)
+    if pct:
+        return parse_number(pct)
     if cn and all(ch in _SCALE_ONLY for ch in cn):
         # a bare 百/千/万/亿 is a number only when hedged: 近亿元, 超千万元, 百余人 (not 千万家)
         if not (pre or m.group("h2") or m.group("h1c")):
             return None
     value = parse_number(cn)
-    if m.group("scc"):
-        value *= parse_number(m.group("scc"))                  # 三百余万元
+    scale = m.group("scc") or (m.group("hisc") if ranged else None)
+    if scale:
+        value *= parse_number(scale)                            # 三百余万元
     return value
+
+
+def _high(m: regex.Match) -> float:
+    """A range's high end before unit factors: 5 of 3至5人, 50000 of 3-5万元."""
+    hi = m.group("hiar") or m.group("hicn")
+    value = parse_number(hi)
+    scale = m.group("hisc") or m.group("sc") or m.group("scc")
+    return value * parse_number(scale) if scale else value
+
+
+def _counts_what_follows(clean: str, m: regex.Match, rules: QuantityRules) -> bool:
+    """1200万游客: a number with 万/亿 and no measure word, right before a noun, counts it."""
+    scale = m.group("sc") or m.group("scc") or ""
+    end = m.end()
+    return (("万" in scale or "亿" in scale) and end < len(clean) and "\u4e00" <= clean[end] <= "\u9fff"
+            and not clean.startswith(rules.scale_count_not_before, end))
 
 
 class _Change(NamedTuple):
@@ -127,12 +149,13 @@ def quantity_matches(clean: str, rules: QuantityRules
     scan = rules.scan
     lead_last = scan.lead_last
     prev_end = 0          # where the previous match ended: a lead cannot reach back past it
+    gi = scan.core.groupindex
+    wanted = (gi["unit"], gi["pct"], gi["sc"], gi["scc"])   # by number: faster than by name
     for m in finditer(scan.core, clean):
-        surface, pct = m.group("unit", "pct")
         start, end = m.span()
         lead_from, prev_end = prev_end, end
-        if not surface and not pct:
-            continue
+        if not any(m.group(*wanted)):
+            continue                 # no unit, 百分之 or 万/亿: not a quantity
         pre = cur = None
         if start > lead_from and clean[start - 1] in lead_last:
             lead = _lead(clean, max(lead_from, start - scan.lead_max), start, scan.lead)
@@ -143,34 +166,55 @@ def quantity_matches(clean: str, rules: QuantityRules
         yield m, start, pre, cur
 
 
-def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
+def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
+                    line_break_before: Callable[[int], bool] | None = None
                     ) -> tuple[list[Quantity], list[Dropped]]:
     """All quantities with a unit in ``clean``, in order, and the candidates that were dropped
-    (overlapping a blocked span, or filtered out), each with the id of what dropped it."""
+    (overlapping a blocked span, or filtered out), each with the id of what dropped it.
+    ``line_break_before(i)``: whether the original text had a line break before clean[i] (a
+    number with 万 and no unit counts only the noun on its own line: quantity.scale_count)."""
     out: list[Quantity] = []
     dropped: list[Dropped] = []
     joiner = rules.list_joiner.match
+    standard = rules.standard          # unit -> (the unit it compares in, factor)
+    gi = rules.scan.core.groupindex
+    wanted = (gi["unit"], gi["pct"], gi["sep"])               # by number: faster than by name
     for m, start, pre, cur in quantity_matches(clean, rules):
-        surface = m.group("unit")
+        surface, pct, sep = m.group(*wanted)
+        if not surface and not pct and not (
+                _counts_what_follows(clean, m, rules)
+                and not (line_break_before and line_break_before(m.end()))):
+            continue                         # 1200万的: no unit and no noun it counts
         end = m.end()
         b = blocked.overlap(start, end)
         if b is not None:
             dropped.append(Dropped(start, end, b.rule))
             continue
-        raw_value = _value(m, pre)      # the pattern only finds numerals the parser reads
+        ranged = sep is not None
+        raw_value = _value(m, pre, pct, ranged)   # the pattern only finds numerals it reads
         if raw_value is None:
             dropped.append(Dropped(start, end, FILTER_BARE_SCALE))
             continue
+        high = _high(m) if ranged else None
+        if high is not None and high <= raw_value:
+            dropped.append(Dropped(start, end, FILTER_NOT_RANGE))   # 5-3: not a range
+            continue
+        factor = 1.0
         if surface:
             u = rules.units[surface]
-            if u.max_value is not None and raw_value > u.max_value:
+            if u.max_value is not None and (high or raw_value) > u.max_value:
                 dropped.append(Dropped(start, end, FILTER_MAX_VALUE))
                 continue
-            value, unit, kind = raw_value * u.factor, u.canonical, u.kind
+            factor, unit, kind = u.factor, u.canonical, u.kind
             if cur and unit == "元":
                 unit = rules.currency[cur]                      # 新台币2亿元 is not yuan
+        elif pct:
+            unit, kind = "%", "percent"
         else:
-            value, unit, kind = raw_value, "%", "percent"
+            unit, kind = None, "count"                          # 1200万游客
+        value = raw_value * factor
+        std = standard.get(unit)
+        std_value, std_unit = (value * std[1], std[0]) if std else (value, unit)
         ch = _change(clean, start, rules)
         change, basis = ch.direction, ch.basis
         joined = None
@@ -185,8 +229,11 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex
                     basis = prev.basis                       # 同比分别下降2.8%和上升5.1%
         out.append(Quantity(
             start=start, end=end, value=value, unit=unit, unit_surface=surface,
-            kind=kind, qualifier=_qualifier(m, pre, rules), change=change, basis=basis,
-            rule=RULE_UNIT if surface else RULE_PERCENT_WORD,
+            kind=kind, qualifier="range" if ranged else _qualifier(m, pre, rules),
+            change=change, basis=basis,
+            rule=(RULE_RANGE if ranged else RULE_UNIT if surface
+                  else RULE_PERCENT_WORD if pct else RULE_SCALE_COUNT),
             change_start=ch.start, change_verb=ch.verb, joiner_end=joined,
+            value_high=high * factor if ranged else None, std_value=std_value, std_unit=std_unit,
         ))
     return out, dropped

@@ -94,6 +94,13 @@ def _metadata_date(source) -> datetime.date | None:
         return None
 
 
+def _line_break_before(original: str, norm: NormText, i: int) -> bool:
+    """Whether the original text holds a line break between clean[i - 1] and clean[i]."""
+    if i <= 0 or i >= len(norm.clean):
+        return False
+    return "\n" in original[norm.raw_span(i - 1, i)[1]:norm.raw_span(i, i + 1)[0]]
+
+
 def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                      path: str | None = None, sha256: str | None = None,
                      encoding: str | None = None, source: Extracted | None = None) -> Result:
@@ -110,7 +117,8 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     found_dates = find_dates(clean, rules.dates)
     blocked = trap_spans(clean, rules.traps)
     blocked += [Blocked(d.start, d.end, d.rule) for d in found_dates]
-    quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked))
+    quantities, dropped = find_quantities(clean, rules.quantity, SpanIndex(blocked),
+                                          functools.partial(_line_break_before, analysed, norm))
     doc_facts = describe(norm, found_dates, rules.documents, rules.orgs)
     # a PDF or Word file's own date stands in when the text states none (the anchor too)
     published = doc_facts.published or _metadata_date(source)
@@ -138,6 +146,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
             "period_part": a.period_part, "scope": a.scope, "label_rule": a.label_rule,
             "headline": head,
             "page": page_at(pages, rs),
+            "value_high": q.value_high, "std_value": q.std_value, "std_unit": q.std_unit,
         }, text, rejects)
         if rec is not None:
             metrics.append(rec)

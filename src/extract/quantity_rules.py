@@ -99,13 +99,18 @@ class QuantityScan:
 # The ids of quantity.toml's [[rule]] and [[filter]] entries the code relies on.
 RULE_UNIT = "quantity.unit"
 RULE_PERCENT_WORD = "quantity.percent_word"
+RULE_RANGE = "quantity.range"
+RULE_SCALE_COUNT = "quantity.scale_count"
 FILTER_BARE_SCALE = "quantity.bare_scale"
 FILTER_MAX_VALUE = "quantity.max_value"
 FILTER_NO_UNIT = "quantity.no_unit"
-_NEEDED_RULES = (RULE_UNIT, RULE_PERCENT_WORD)
-_NEEDED_FILTERS = (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NO_UNIT)
+FILTER_NOT_RANGE = "quantity.not_range"
+_NEEDED_RULES = (RULE_UNIT, RULE_PERCENT_WORD, RULE_RANGE, RULE_SCALE_COUNT)
+_NEEDED_FILTERS = (FILTER_BARE_SCALE, FILTER_MAX_VALUE, FILTER_NO_UNIT, FILTER_NOT_RANGE)
 # The word list of quantity.toml that joins values into a list (6.12%、17.40%).
 LIST_JOINER_ID = "quantity.list_joiner"
+# After a number with 万/亿 and no unit: words that show it does not count the noun after it.
+SCALE_COUNT_NOT_BEFORE_ID = "quantity.scale_count_not_before"
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +130,7 @@ class QuantityRules:
     change_words: dict[str, str]          # verb -> increase/decrease
     change_chars: frozenset[str]          # every character of a verb: change_before needs one
     list_joiner: regex.Pattern            # what stands between the values of a list
+    scale_count_not_before: tuple[str, ...]  # 1200万的 is not a count of what follows
     rules: dict[str, QuantityRuleSpec]    # by id: the parts of the pattern
     filters: dict[str, QuantityRuleSpec]  # by id: what drops a candidate
     words: tuple[WordList, ...]
@@ -134,6 +140,12 @@ class QuantityRules:
         """Canonical unit -> (the unit its values compare in, the factor to it): 名 -> (人, 1),
         公斤 -> (克, 1000). Units without a ``std`` compare as themselves (not listed)."""
         return {u.canonical: (u.std, u.std_factor) for u in self.units.values() if u.std}
+
+    def std(self, unit: str | None, value: float) -> tuple[float, str | None]:
+        """(value, unit) in the unit values compare in: 8.5 公斤 -> (8500, 克), 3 名 -> (3, 人);
+        a unit without a ``std`` is its own."""
+        s = self.standard.get(unit) if unit else None
+        return (value * s[1], s[0]) if s else (value, unit)
 
     @functools.cached_property
     def full(self) -> regex.Pattern:
@@ -168,6 +180,9 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
         r"|(?P<vg>{vague}(?={scale_char}))?(?<!{cn_char})(?P<cn>{cn_decimal})"
         r"(?:\s*(?P<h1c>{inner})?\s*(?P<scc>{big_scale}+))?"
         r")"
+        # a range: 3至5人, 三到五名, 3-5万元 (the high end may carry the scale of both)
+        r"(?:\s?(?P<sep>{range_sep})\s?(?:(?P<hiar>{arabic})|(?<!{cn_char})(?P<hicn>{cn_decimal}))"
+        r"(?P<hisc>{scale})?)?"
         r"\s*(?P<h2>{inner})?"
         r"\s*(?P<unit>{units})?"
         r"(?P<post>{post})?"
@@ -222,7 +237,7 @@ def load(directory: Path) -> QuantityRules:
     check_unique([r.id for r in (*qfile.rule, *qfile.filter, *qfile.words)], qpath)
     _needed(qfile.rule, _NEEDED_RULES, "rules", qpath)
     _needed(qfile.filter, _NEEDED_FILTERS, "filters", qpath)
-    _needed(qfile.words, (LIST_JOINER_ID,), "word lists", qpath)
+    _needed(qfile.words, (LIST_JOINER_ID, SCALE_COUNT_NOT_BEFORE_ID), "word lists", qpath)
 
     frag = dict(qfile.fragments)
     for name, value in frag.items():
@@ -256,6 +271,8 @@ def load(directory: Path) -> QuantityRules:
         change_chars=frozenset("".join(change_words)),
         list_joiner=compile_pattern(rf"\s*(?:{alternation(joiner.words)})\s*",
                                     f"{qpath}: word list {LIST_JOINER_ID!r}"),
+        scale_count_not_before=next(w for w in qfile.words
+                                    if w.id == SCALE_COUNT_NOT_BEFORE_ID).longest_first(),
         rules={r.id: r for r in qfile.rule},
         filters={r.id: r for r in qfile.filter},
         words=tuple(qfile.words),

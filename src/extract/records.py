@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
 
-Qualifier = Literal["exact", "over", "nearly", "about", "under"]
+Qualifier = Literal["exact", "over", "nearly", "about", "under", "range"]
 Kind = Literal["count", "money", "percent", "percent_point", "weight", "duration", "other"]
 Change = Literal["increase", "decrease"]
 Granularity = Literal["year", "half", "quarter", "season", "month", "day", "range"]
@@ -68,11 +68,19 @@ class Metric(_Span):
     # the one row per document and metric that stands for the report period (headline.py)
     headline: bool = False
     page: int | None = None         # the page of a PDF the quantity is on (1-based)
+    value_high: float | None = None  # a range's high end (3至5人: value 3, value_high 5)
+    std_value: float | None = None   # the value in ``std_unit``, comparable across articles
+    std_unit: str | None = None      # 名 -> 人, 宗 -> 起, weights in 克 (units.toml ``std``)
 
     @model_validator(mode="after")
     def _check_value(self) -> "Metric":
-        if not self.value >= 0 or self.value != self.value or self.value == float("inf"):
-            raise ValueError(f"value must be a finite number >= 0, got {self.value}")
+        for v in (self.value, self.value_high, self.std_value):
+            if v is not None and (not v >= 0 or v == float("inf")):
+                raise ValueError(f"value must be a finite number >= 0, got {v}")
+        if (self.value_high is None) != (self.qualifier != "range"):
+            raise ValueError("value_high is given exactly when the qualifier is range")
+        if self.value_high is not None and self.value_high < self.value:
+            raise ValueError(f"range high end {self.value_high} below its low end {self.value}")
         return self
 
 

@@ -37,6 +37,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("change", _str), ("basis", _str), ("metric", _str), ("label", _str),
         ("period", _i32), ("period_part", _str), ("scope", _str), ("sentence", _str),
         ("rule", _str), ("label_rule", _str), ("headline", pa.bool_()), ("page", _i32),
+        ("value_high", pa.float64()), ("std_value", pa.float64()), ("std_unit", _str),
     ]),
     "dates": pa.schema([
         ("doc_id", _str), ("start", _i64), ("end", _i64), ("text", _str),
