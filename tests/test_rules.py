@@ -334,13 +334,15 @@ _DOC_COLUMNS = set(extract.Document.model_fields)
                                               for n, (i, ex) in enumerate(_word_examples(), 1)])
 def test_word_list_example_gives_its_row(rule_id, example):
     """A word list's or label rule's example: the text gives a row with every expected column
-    (metric columns, or the document's title/report_year)."""
+    (metric columns, or the document's title/report_year; "" expects null)."""
     res = extract.extract_text(example.text, rules=RULES)
     # an expectation naming a row's text is about that metric row (period_part is a column of
-    # both tables); without one, the document's columns are checked
-    doc_cols = ({} if "text" in example.expect else
-                {k: v for k, v in example.expect.items() if k in _DOC_COLUMNS})
-    row_cols = {k: v for k, v in example.expect.items() if k not in doc_cols}
+    # both tables); without one, the document's columns are checked. "" stands for null (TOML
+    # has none)
+    expect = {k: (None if v == "" else v) for k, v in example.expect.items()}
+    doc_cols = ({} if "text" in expect else
+                {k: v for k, v in expect.items() if k in _DOC_COLUMNS})
+    row_cols = {k: v for k, v in expect.items() if k not in doc_cols}
     for k, v in doc_cols.items():
         assert getattr(res.document, k) == v, (rule_id, k, getattr(res.document, k))
     if row_cols:

@@ -17,15 +17,8 @@ from .rules import (RuleError, RuleId, Strict, Word, WordExample, WordList, chec
 
 
 class LabelRules(Strict):
-    fillers: list[str]
-    subjects: list[str] = []
-    light_verbs: list[str] = []
-    negations: list[str] = []
-    chain_verbs: list[str] = []
-    self_contained: list[str] = []
-    part_markers: list[str] = []
-    target_markers: list[str] = []
-    time_words: list[str] = []
+    """The settings of [labels]; the label walk's word lists are [[words]] entries (Labels)."""
+
     # POS tags (jieba / ICTCLAS) that never end a label: 民警仅有210名
     trailing_tags: list[Word] = []
     # a token that is a date or a bare date word (2021年, 十月, 年度): trimmed like a subject
@@ -108,9 +101,15 @@ FRAME = "label.frame"                    # 在…的基础上 / 前提下: a fra
 CASE_VERBS = "label.case_verbs"          # 起诉102人 after 批准逮捕涉黑犯罪嫌疑人88人
 SHARED_HEADS = "label.shared_heads"      # 刑事、盗窃案件: the last item's head is shared
 NOT_ALONE = "label.not_alone"            # 破, 开展: never a label on their own
+# The word lists the label walk reads as ``MetricRules.labels.<name>`` (entries label.<name>).
+_LABEL_WORDS = {"fillers": "label.fillers", "subjects": "label.subjects",
+                "light_verbs": "label.light_verbs", "negations": "label.negations",
+                "chain_verbs": "label.chain_verbs", "self_contained": "label.self_contained",
+                "part_markers": "label.part_markers", "target_markers": "label.target_markers",
+                "time_words": "label.time_words"}
 _WORD_LISTS = (CONNECTORS, LIST_ITEMS, LIST_GAP, ENUMERATION, RESPECTIVELY, MODIFIER,
                NOT_PRENOMINAL, PERCENT_OF, VERB_BRIDGE, FRAME, CASE_VERBS, SHARED_HEADS,
-               NOT_ALONE)
+               NOT_ALONE, *_LABEL_WORDS.values())
 
 # The label rules the code applies, by id (the ``label_rule`` column).
 LABEL_AFTER = "label.after"
@@ -129,8 +128,28 @@ _LABEL_RULES = (LABEL_AFTER, LABEL_BEFORE, LABEL_PAIR, LABEL_LIST_VERB, LABEL_CH
 
 
 @dataclass(frozen=True)
+class Labels:
+    """What the label walk reads: the [labels] settings, and its word lists (the [[words]]
+    entries ``label.fillers``, ``label.subjects``, ...), by name."""
+
+    settings: LabelRules
+    fillers: tuple[str, ...]
+    subjects: tuple[str, ...]
+    light_verbs: tuple[str, ...]
+    negations: tuple[str, ...]
+    chain_verbs: tuple[str, ...]
+    self_contained: tuple[str, ...]
+    part_markers: tuple[str, ...]
+    target_markers: tuple[str, ...]
+    time_words: tuple[str, ...]
+
+    def __getattr__(self, name: str):
+        return getattr(self.settings, name)      # a setting of [labels]: max_chars, share ...
+
+
+@dataclass(frozen=True)
 class MetricRules:
-    labels: LabelRules
+    labels: Labels
     metrics: tuple[MetricRule, ...]
     fillers: frozenset[str]
     self_contained: frozenset[str]  # the labels' own list and the metrics' verbs
@@ -207,7 +226,7 @@ def load(directory: Path) -> MetricRules:
     if missing:
         raise RuleError(f"{path}: the label code needs the entries {', '.join(missing)}")
     verbs = {v for m in data.metric for v in m.verbs if len(v) > 1}
-    lab = data.labels
+    lab = Labels(data.labels, **{name: tuple(words[i].words) for name, i in _LABEL_WORDS.items()})
     return MetricRules(
         labels=lab, metrics=tuple(data.metric),
         fillers=frozenset(lab.fillers),
