@@ -36,8 +36,14 @@ class PatternRule(Strict):
     examples: list[str] = Field(min_length=1)
 
 
+class YearRule(PatternRule):
+    # added to the matched year: a report delivered to a people's congress in early 2024
+    # covers 2023 (offset -1)
+    offset: int = Field(0, ge=-1, le=0)
+
+
 class DocumentsFile(Strict):
-    report_year: list[PatternRule]
+    report_year: list[YearRule]
     title: list[PatternRule] = []
     words: list[WordList] = []
     opening_chars: int = 400
@@ -60,6 +66,7 @@ class DocumentRules:
     last_year: tuple[str, ...]
     config: DocumentsFile
     total_words: tuple[str, ...] = ()
+    year_offset: tuple[tuple[str, int], ...] = ()   # report_year rule id -> YearRule.offset
 
 
 def load(directory: Path) -> DocumentRules:
@@ -80,7 +87,8 @@ def load(directory: Path) -> DocumentRules:
     return DocumentRules(compiled(data.report_year),
                          tuple(titles[t] for t in FURNITURE), titles[SITE_SUFFIX],
                          words[LAST_YEAR].longest_first(), data,
-                         words[TOTAL].longest_first())
+                         words[TOTAL].longest_first(),
+                         tuple((r.id, r.offset) for r in data.report_year if r.offset))
 
 
 @dataclass(frozen=True)
@@ -134,10 +142,11 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
                      dr: DocumentRules) -> int | None:
     """The year the report covers."""
     head = (title or "") + "\n" + clean[: dr.config.opening_chars]
-    for _, pat in dr.report_years:
+    offsets = dict(dr.year_offset)
+    for rid, pat in dr.report_years:
         m = pat.search(head)
         if m:
-            return int(m.group("year"))
+            return int(m.group("year")) + offsets.get(rid, 0)
     stated = [d for d in found_dates if d.year is not None and not d.base]
     years = Counter(d.year for d in stated if getattr(d, "granularity", "") == "year")
     if not years:
