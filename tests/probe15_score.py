@@ -89,6 +89,7 @@ def _date_ok(row, spec: dict) -> bool:
 
 def score(rules=None) -> Score:
     import extract
+    from extract.normalize import normalize
 
     s = Score()
     groups: dict[str, set] = {}
@@ -111,7 +112,8 @@ def score(rules=None) -> Score:
         pub = _null(a["published"])
         s.count("published", doc.published == (datetime.date.fromisoformat(pub) if pub else None),
                 name, pub, doc.published)
-        s.count("title", doc.title == a["title"], name, a["title"], doc.title)
+        # the title is the cleaned line (full-width forms folded: ｜ -> |, ％ -> %)
+        s.count("title", doc.title == normalize(a["title"]).clean, name, a["title"], doc.title)
         if "period_part" in a:
             s.count("period_part", _one_of(a["period_part"], doc.period_part), name,
                     a["period_part"], doc.period_part)
