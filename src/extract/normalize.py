@@ -178,9 +178,10 @@ def _keep_space(folded: str, left: int, right: int) -> bool:
 
 
 def _ends_stamp(folded: str, left: int) -> bool:
-    """Whether folded[left] ends a digit date or clock time (2018-02-02, 07:30) and a digit
-    follows the break: joining the lines would glue the next line's year onto the stamp."""
-    if left + 1 >= len(folded) or not folded[left].isdigit():
+    """Whether folded[left] ends a digit date or clock time (2018-02-02, 07:30): a stamp line,
+    which joined to the next would glue its year onto the stamp (2018-02-022017年) and the
+    next line's sentence onto the page furniture."""
+    if not folded[left].isdigit():
         return False
     i = left
     while i > 0 and folded[i].isdigit() and left - i < 4:
@@ -188,15 +189,15 @@ def _ends_stamp(folded: str, left: int) -> bool:
     return folded[i] in "-:/" and i < left
 
 
-def _is_break(folded: str, left: int, run: str, right: str = "") -> bool:
-    """Whether a whitespace run holding newlines ends a sentence or paragraph (or a stamp line:
-    a date or time before a line that starts with a digit)."""
+def _is_break(folded: str, left: int, run: str) -> bool:
+    """Whether a whitespace run holding newlines ends a sentence, a paragraph or a stamp line
+    (a digit date or clock time at the end of a line)."""
     if run.count("\n") >= 3:
         return True
     prev = folded[left]
     if prev in _SENTENCE_END:
         return True
-    if right.isdigit() and _ends_stamp(folded, left):
+    if _ends_stamp(folded, left):
         return True
     if prev in _CLOSERS and left > 0 and folded[left - 1] in _SENTENCE_END:
         return True
@@ -236,7 +237,7 @@ def normalize(raw: str, table: Mapping[int, str] | None = None) -> NormText:
         run = folded[s:e]
         # which separator, if any, stands for the run, and the raw position it maps back to
         if "\n" in run:
-            if _is_break(folded, s - 1, run, folded[e]):
+            if _is_break(folded, s - 1, run):
                 sep, at = "\n", s + run.index("\n")
             elif _is_latin(folded[s - 1]) and _is_latin(folded[e]):
                 sep, at = " ", s
