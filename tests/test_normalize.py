@@ -47,6 +47,17 @@ def norm(ruleset):
     ("他说：“完成了。”\n\n下一段", "他说：“完成了。”\n下一段"),
     ("第一段标题\n\n\n\n第二段", "第一段标题\n第二段"),
     ("真的吗？\r\n是的", "真的吗？\n是的"),
+    # a stamp line ending in a digit date or a clock time keeps its break (the next line's
+    # year is not glued onto it, nor its sentence onto the furniture) ...
+    ("发布时间：2018-02-02\n2017年，全区", "发布时间：2018-02-02\n2017年，全区"),
+    ("上观新闻 2019-01-18 07:30\n2018年，", "上观新闻2019-01-18 07:30\n2018年，"),
+    ("日期：2020/01/09\n\n2019年", "日期：2020/01/09\n2019年"),
+    # ... while a number or a letter-spaced date broken across column lines is still joined
+    ("破获刑事案件213\n56起", "破获刑事案件21356起"),
+    ("2 0 2 1\n年 度", "2021年度"),
+    ("同比下降3.\n5%", "同比下降3.5%"),
+    ("发布时间：2024-01-05\n去年，全县", "发布时间：2024-01-05\n去年，全县"),
+    ("上观新闻 07:30\n浦东公安", "上观新闻07:30\n浦东公安"),
 ])
 def test_layout(norm, raw, clean):
     assert norm(raw).clean == clean

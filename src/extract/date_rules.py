@@ -38,7 +38,9 @@ class DateRuleSpec(Strict):
     why: str = Field(min_length=1)
     granularity: Literal[GRANULARITIES]  # type: ignore[valid-type]
     pattern: str = Field(min_length=1)
-    mark: Literal["stamp", "dateline"] | None = None
+    # stamp, dateline: the article's own date (dates.find_published); delivered: the day a report
+    # or speech was given, the year of writing for 今年/去年 but not a publication date (when.py)
+    mark: Literal["stamp", "dateline", "delivered"] | None = None
     # strings of which a text must hold one for the rule to match there (in the match or in its
     # lookarounds): a text holding none is not scanned for the rule; empty: always scanned
     needs: list[Word] = []

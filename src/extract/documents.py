@@ -23,7 +23,7 @@ from pydantic import Field
 
 from .dates import find_published
 from .normalize import NormText, normalize
-from .orgs import OrgRules, find_organisation
+from .orgs import OrgRules, find_organisation, mentions
 from .when import part_of
 from .rules import (RuleError, RuleId, Strict, Word, WordList, check_unique, compile_pattern,
                     load_file)
@@ -36,8 +36,14 @@ class PatternRule(Strict):
     examples: list[str] = Field(min_length=1)
 
 
+class YearRule(PatternRule):
+    # added to the matched year: a report delivered to a people's congress in early 2024
+    # covers 2023 (offset -1)
+    offset: int = Field(0, ge=-1, le=0)
+
+
 class DocumentsFile(Strict):
-    report_year: list[PatternRule]
+    report_year: list[YearRule]
     title: list[PatternRule] = []
     words: list[WordList] = []
     opening_chars: int = 400
@@ -60,6 +66,7 @@ class DocumentRules:
     last_year: tuple[str, ...]
     config: DocumentsFile
     total_words: tuple[str, ...] = ()
+    year_offset: tuple[tuple[str, int], ...] = ()   # report_year rule id -> YearRule.offset
 
 
 def load(directory: Path) -> DocumentRules:
@@ -80,7 +87,8 @@ def load(directory: Path) -> DocumentRules:
     return DocumentRules(compiled(data.report_year),
                          tuple(titles[t] for t in FURNITURE), titles[SITE_SUFFIX],
                          words[LAST_YEAR].longest_first(), data,
-                         words[TOTAL].longest_first())
+                         words[TOTAL].longest_first(),
+                         tuple((r.id, r.offset) for r in data.report_year if r.offset))
 
 
 @dataclass(frozen=True)
@@ -109,22 +117,36 @@ def _first_lines(raw: str, count: int) -> list[str]:
         limit *= 4
 
 
-def find_title(norm: NormText, dr: DocumentRules) -> str | None:
-    """The first short non-sentence line of the article (lines of the raw text, cleaned)."""
+def _is_org_line(text: str, orgs: OrgRules | None) -> bool:
+    """A line that is only an organisation's name (徐州市应急管理局 above the headline: the
+    site's or the author's name), never a headline."""
+    if orgs is None:
+        return False
+    found = mentions(text, orgs)
+    return len(found) == 1 and found[0].start == 0 and found[0].end == len(text)
+
+
+def find_title(norm: NormText, dr: DocumentRules, orgs: OrgRules | None = None) -> str | None:
+    """The first short non-sentence line of the article (lines of the raw text, cleaned): not
+    page furniture nor an organisation's name alone. A kicker ending in —— takes the next line
+    (晒出成绩单——/某县公安局2020年工作综述), a subtitle starting with —— is joined to it unless it
+    is furniture itself (——2019年3月12日在…会议上: when and where a report was delivered)."""
     lines = _first_lines(norm.raw, 10)
     for n, line in enumerate(lines):
         if len(line) > 120:          # a paragraph, even with layout spaces: not worth cleaning
             continue
         text = normalize(line).clean.strip()
         if (not text or len(text) > 40 or _SENTENCE_PUNCT.search(text.rstrip("—"))
-                or any(p.search(text) for p in dr.not_title)):
+                or any(p.search(text) for p in dr.not_title) or _is_org_line(text, orgs)):
             continue
         if text.startswith("——") and n == 0:
             continue
         title = dr.site_suffix.sub("", text) or text
         if n + 1 < len(lines):
             nxt = normalize(lines[n + 1]).clean.strip()
-            if nxt.startswith("——") and len(nxt) <= 40:
+            tail = nxt.lstrip("—")
+            if len(nxt) <= 40 and tail and (nxt.startswith("——") or title.endswith("——")) \
+                    and not any(p.search(tail) for p in dr.not_title):
                 title += nxt
         return title
     return None
@@ -134,10 +156,11 @@ def find_report_year(clean: str, title: str | None, found_dates, published: str 
                      dr: DocumentRules) -> int | None:
     """The year the report covers."""
     head = (title or "") + "\n" + clean[: dr.config.opening_chars]
-    for _, pat in dr.report_years:
+    offsets = dict(dr.year_offset)
+    for rid, pat in dr.report_years:
         m = pat.search(head)
         if m:
-            return int(m.group("year"))
+            return int(m.group("year")) + offsets.get(rid, 0)
     stated = [d for d in found_dates if d.year is not None and not d.base]
     years = Counter(d.year for d in stated if getattr(d, "granularity", "") == "year")
     if not years:
@@ -175,7 +198,7 @@ def find_report_part(found_dates, report_year: int | None, dr: DocumentRules) ->
 def describe(norm: NormText, found_dates, dr: DocumentRules, orgs: OrgRules) -> DocFacts:
     """Title, org, report year and publication date of one article (``orgs``: the
     organisation rules and gazetteer, see orgs.py)."""
-    title = find_title(norm, dr)
+    title = find_title(norm, dr, orgs)
     published = find_published(norm.clean, found_dates)
     org = find_organisation(norm.clean, title, orgs)
     return DocFacts(

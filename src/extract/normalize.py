@@ -177,12 +177,27 @@ def _keep_space(folded: str, left: int, right: int) -> bool:
     return False
 
 
+def _ends_stamp(folded: str, left: int) -> bool:
+    """Whether folded[left] ends a digit date or clock time (2018-02-02, 07:30): a stamp line,
+    which joined to the next would glue its year onto the stamp (2018-02-022017年) and the
+    next line's sentence onto the page furniture."""
+    if not folded[left].isdigit():
+        return False
+    i = left
+    while i > 0 and folded[i].isdigit() and left - i < 4:
+        i -= 1
+    return folded[i] in "-:/" and i < left
+
+
 def _is_break(folded: str, left: int, run: str) -> bool:
-    """Whether a whitespace run holding newlines ends a sentence or paragraph."""
+    """Whether a whitespace run holding newlines ends a sentence, a paragraph or a stamp line
+    (a digit date or clock time at the end of a line)."""
     if run.count("\n") >= 3:
         return True
     prev = folded[left]
     if prev in _SENTENCE_END:
+        return True
+    if _ends_stamp(folded, left):
         return True
     if prev in _CLOSERS and left > 0 and folded[left - 1] in _SENTENCE_END:
         return True

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 from .dates import DateFound
 
 _PARTIAL = ("half", "quarter", "season", "range")
+_SENTENCE_END = frozenset("。！？!?；;\n")
 _LINE_REACH = 200   # how far back (characters, same line) a yearless day looks for a year
 
 
@@ -56,9 +57,13 @@ class Anchor:
 
 def decide_anchor(found: list[DateFound], report_year: int | None,
                   published: datetime.date | None) -> Anchor:
-    """The anchor of an article from its first-pass dates, report year and publication date."""
+    """The anchor of an article from its first-pass dates, report year and publication date
+    (else the day the report was delivered: ——2024年1月27日在…会议上)."""
     if published is not None:
         return Anchor(report_year, published.year, published)
+    delivered = next((d.year for d in found if d.mark == "delivered" and d.year), None)
+    if delivered is not None:
+        return Anchor(report_year, delivered)
     if report_year is None:
         return Anchor(None, None)
     periods = [d for d in found if not d.base]
@@ -99,8 +104,37 @@ def _part_of_year(d: DateFound) -> bool:
     return d.granularity == "range" and d.month is not None and d.day is None and d.end_day is None
 
 
+def _sentence_year(d: DateFound, before: list[DateFound], clean: str,
+                   anchor: Anchor) -> int | None:
+    """The year the figures of ``d``'s sentence are in: the nearest earlier date of the sentence
+    with a year that is not a comparison's base, else the report year."""
+    for prev in reversed(before):
+        if any(ch in _SENTENCE_END for ch in clean[prev.end:d.start]):
+            break
+        if prev.year is not None and not prev.base:
+            return prev.end_year if prev.end_year is not None else prev.year
+    return anchor.report_year
+
+
+def _base_year(d: DateFound, before: list[DateFound], clean: str, anchor: Anchor) -> int | None:
+    """The year of a relative comparison base (较上年, 比去年同期, 比前年的700起). Counted from the
+    year of writing it must still fall before the year it is compared with, the year of its
+    sentence: in a review of 2021 delivered in 2022, 较上年 is 2020, not 2021. Without a year of
+    writing, 上年/去年 is the year before the sentence's."""
+    if anchor.report_year is None and anchor.now is None:
+        return None                    # nothing is resolved without an anchor
+    period = _sentence_year(d, before, clean, anchor)
+    year = anchor.now + d.relative if anchor.now is not None else None
+    if period is not None and d.relative == -1 and (year is None or year >= period):
+        return period - 1
+    return year
+
+
 def _resolved(d: DateFound, before: list[DateFound], clean: str, anchor: Anchor) -> DateFound:
     """One date with what the anchor adds (unchanged when it already has its year)."""
+    if d.base and d.relative is not None:     # resolved again: the first pass did not know
+        year = _base_year(d, before, clean, anchor)       # the year it is compared with
+        return _with_year(d, year) if year is not None else d
     if d.year is not None:
         return d
     if d.relative is not None:
