@@ -26,6 +26,8 @@ def _imports() -> dict[str, set[str]]:
                     deps |= {a.name for a in node.names}
                 elif node.module and node.module.startswith("extract."):
                     deps.add(node.module.split(".")[1])
+                elif node.module == "extract":             # from extract import a, b
+                    deps |= {a.name for a in node.names}
             elif isinstance(node, ast.Import):
                 deps |= {a.name.split(".")[1] for a in node.names if a.name.startswith("extract.")}
         out[p.stem] = (deps & names) - {p.stem}

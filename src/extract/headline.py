@@ -66,13 +66,22 @@ class TotalMarks:
         return end <= start
 
 
-def choose(rows: Sequence[Row], report_year: int | None,
+def eligible(period: int | None, period_part: str | None, scope: str, change: str | None,
+             report_year: int | None, report_part: str | None) -> bool:
+    """Whether a row can stand for the report period's figure: of the report period, a total,
+    not a change."""
+    return (period == report_year and period_part == report_part and scope == "total"
+            and change is None)
+
+
+def choose(rows: Sequence[Row | None], report_year: int | None,
            report_part: str | None) -> list[bool]:
-    """``headline`` for each row (same order): True for one row per key at most."""
+    """``headline`` for each row (same order): True for one row per key at most. A row may be
+    None where the caller already knows it is not eligible."""
     best: dict[str, tuple[bool, int]] = {}      # key -> (marked, index)
     for i, r in enumerate(rows):
-        if (r.key is None or r.period != report_year or r.period_part != report_part
-                or r.scope != "total" or r.change is not None):
+        if r is None or r.key is None or not eligible(r.period, r.period_part, r.scope,
+                                                      r.change, report_year, report_part):
             continue
         held = best.get(r.key)
         if held is None or (r.marked and not held[0]):

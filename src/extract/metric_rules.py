@@ -107,6 +107,7 @@ _LABEL_WORDS = {"fillers": "label.fillers", "subjects": "label.subjects",
                 "chain_verbs": "label.chain_verbs", "self_contained": "label.self_contained",
                 "part_markers": "label.part_markers", "target_markers": "label.target_markers",
                 "time_words": "label.time_words"}
+_ORDERED = ("part_markers", "target_markers")     # read in order (startswith takes a tuple)
 _WORD_LISTS = (CONNECTORS, LIST_ITEMS, LIST_GAP, ENUMERATION, RESPECTIVELY, MODIFIER,
                NOT_PRENOMINAL, PERCENT_OF, VERB_BRIDGE, FRAME, CASE_VERBS, SHARED_HEADS,
                NOT_ALONE, *_LABEL_WORDS.values())
@@ -129,22 +130,24 @@ _LABEL_RULES = (LABEL_AFTER, LABEL_BEFORE, LABEL_PAIR, LABEL_LIST_VERB, LABEL_CH
 
 @dataclass(frozen=True)
 class Labels:
-    """What the label walk reads: the [labels] settings, and its word lists (the [[words]]
-    entries ``label.fillers``, ``label.subjects``, ...), by name."""
+    """What the label walk reads: its word lists (the [[words]] entries ``label.fillers``,
+    ``label.subjects``, ...) by name, sets where it only asks "is this word one?", and every
+    setting of [labels] (max_chars, share, frame_open ...) as an attribute of its own."""
 
     settings: LabelRules
-    fillers: tuple[str, ...]
-    subjects: tuple[str, ...]
-    light_verbs: tuple[str, ...]
-    negations: tuple[str, ...]
-    chain_verbs: tuple[str, ...]
-    self_contained: tuple[str, ...]
+    fillers: frozenset[str]
+    subjects: frozenset[str]
+    light_verbs: frozenset[str]
+    negations: frozenset[str]
+    chain_verbs: frozenset[str]
+    self_contained: frozenset[str]
     part_markers: tuple[str, ...]
     target_markers: tuple[str, ...]
-    time_words: tuple[str, ...]
+    time_words: frozenset[str]
 
-    def __getattr__(self, name: str):
-        return getattr(self.settings, name)      # a setting of [labels]: max_chars, share ...
+    def __post_init__(self):
+        for name in type(self.settings).model_fields:      # read as plain attributes: hot path
+            object.__setattr__(self, name, getattr(self.settings, name))
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,8 @@ def load(directory: Path) -> MetricRules:
     if missing:
         raise RuleError(f"{path}: the label code needs the entries {', '.join(missing)}")
     verbs = {v for m in data.metric for v in m.verbs if len(v) > 1}
-    lab = Labels(data.labels, **{name: tuple(words[i].words) for name, i in _LABEL_WORDS.items()})
+    lab = Labels(data.labels, **{name: (tuple if name in _ORDERED else frozenset)(words[i].words)
+                                     for name, i in _LABEL_WORDS.items()})
     return MetricRules(
         labels=lab, metrics=tuple(data.metric),
         fillers=frozenset(lab.fillers),

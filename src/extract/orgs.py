@@ -25,8 +25,6 @@ from pydantic import Field
 from .rules import RuleError, Strict, check_unique, load_file
 from .gazetteer import FormSpec, Gazetteer, GazetteerError, build, read_divisions, stem_of
 
-LEVEL_CHARS = "省市州县区盟旗"
-
 
 class GazetteerRules(Strict):
     file: str = "divisions.tsv"
@@ -68,6 +66,13 @@ class OrgsFile(Strict):
     near_chars: int = Field(40, ge=0)
     context_chars: int = Field(60, ge=0)
     stop_chars: str = ""
+    # the last character of a division's name (省, 市, 县 ...): a bare 市公安局 is completed only
+    # after one of these
+    level_chars: str = Field(min_length=1)
+    # characters that never stand in a unit's name after the head (市公安局 | 局长 ...)
+    unit_stop_chars: str = ""
+    # words between a place and its organisation that belong to neither (台中市政府警察局)
+    seat_words: list[str] = []
     gazetteer: GazetteerRules
     alias: list[AliasRule] = []
     type: list[TypeRule]
@@ -137,7 +142,7 @@ def load(directory: Path) -> OrgRules:
     words = sorted(set(head_type) | set(national), key=lambda w: (-len(w), w))
     stop = frozenset(data.stop_chars)
     # a unit after the head: 1-5 characters that are not function words, then a unit word
-    unit_chars = "".join(sorted(stop - set(LEVEL_CHARS))) + "局党委长副"
+    unit_chars = "".join(sorted(stop - set(data.level_chars))) + data.unit_stop_chars
     units = {t.id: re.compile(rf"(?P<stem>(?:(?![{re.escape(unit_chars)}])[\u4e00-\u9fff]){{1,5}}?)"
                               rf"(?:{'|'.join(map(re.escape, t.units))})")
              for t in data.type if t.units}
@@ -168,6 +173,7 @@ def _is_han(ch: str) -> bool:
 
 def mentions(text: str, rules: OrgRules) -> list[Mention]:
     """Every organisation mention in ``text``, left to right, none inside another."""
+    cfg = rules.config
     gz, out, last_end = rules.gazetteer, [], 0
     for m in rules.heads.finditer(text):
         if m.start() < last_end:
@@ -182,7 +188,8 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
                for f in gz.by_head.get(text[m.start():m.start() + 2], ())):
             continue        # the 公安 of 公安县 is a place name
         kind = rules.head_type[word]
-        pos = m.start() - 2 if text.endswith("政府", 0, m.start()) else m.start()
+        seat = next((w for w in cfg.seat_words if text.endswith(w, 0, m.start())), "")
+        pos = m.start() - len(seat)
         places: list[str] = []
         form = gz.ending_at(text, pos, last_end)
         while form and len(places) < 3:
@@ -202,7 +209,7 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
                 continue
             start, unit = (pos, text[pos:m.end()]) if places else (run, text[run:m.end()])
         elif not places:
-            if word in rules.needs_place or pos <= last_end or text[pos - 1] not in LEVEL_CHARS:
+            if word in rules.needs_place or pos <= last_end or text[pos - 1] not in cfg.level_chars:
                 continue
             # a place the gazetteer does not know is left out rather than guessed at: the
             # characters before 市 may be a name or the end of the previous sentence

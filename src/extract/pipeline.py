@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from .attribution import attribute
 from .dates import find_dates
 from .documents import describe, find_report_part
-from .headline import Row, TotalMarks, choose, key_of
+from .headline import Row, TotalMarks, choose, eligible, key_of
 from .explain import blocked_numbers
 from .formats import Extracted, page_at
 from .markup import looks_like_html, mask_html
@@ -131,8 +131,11 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
                            as_tagger(tokenizer, rules), report_part)
     totals = TotalMarks(clean, rules.documents.total_words)
     headline = choose([
+        # only a row that can stand for the report period needs its key and its sentence looked at
         Row(key_of(a.metric, a.label, q.unit, rules.quantity.standard), a.period,
             a.period_part, a.scope, q.change, totals.before(*sents.at(q.start), q.start))
+        if eligible(a.period, a.period_part, a.scope, q.change, doc_facts.report_year,
+                    report_part) else None
         for q, a in zip(quantities, attributed)], doc_facts.report_year, report_part)
 
     metrics: list[Metric] = []

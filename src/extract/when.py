@@ -41,7 +41,6 @@ from dataclasses import dataclass, replace
 
 from .dates import DateFound
 
-_PARTIAL = ("half", "quarter", "season", "range")
 _SENTENCE_END = frozenset("。！？!?；;\n")
 _LINE_REACH = 200   # how far back (characters, same line) a yearless day looks for a year
 
