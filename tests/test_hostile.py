@@ -504,3 +504,21 @@ def test_a_planted_lock_file_is_refused_not_followed(tmp_path, plant):
     with pytest.raises(OSError, match="extract.lock"):
         extract.run(src, out)
     assert victim.read_text(encoding="utf-8") == "precious"
+
+
+def test_a_file_swapped_for_a_link_after_the_listing_is_not_followed(tmp_path):
+    """Listing checked that a.txt is a plain file; if it becomes a symlink out of the folder
+    before it is read, the read refuses it rather than follow it (a race, not a listing)."""
+    from extract.batch import list_local, process_input
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("破获刑事案件398起。", encoding="utf-8")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("抓获嫌疑人12人。", encoding="utf-8")
+    [item] = list_local(src, False)
+    (src / "a.txt").unlink()
+    (src / "a.txt").symlink_to(secret)
+    res = process_input(item, extract.default_rules())
+    assert res.document.status == "error" and "unreadable" in res.document.error
+    assert not res.metrics

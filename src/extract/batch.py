@@ -40,6 +40,9 @@ class Input(NamedTuple):
     path: str
     doc_id: str
     refused: str | None = None
+    # False for a file found in a listed folder: read without following a link, as listed
+    # (a file swapped for a symlink after the listing is refused, not followed)
+    follow: bool = True
 
 
 def is_input_name(name: str) -> bool:
@@ -107,7 +110,7 @@ def list_local(in_dir: str | Path, follow_symlinks: bool = False) -> list[Input]
                 if item is not None:
                     found.append((rel, item))
             else:
-                found.append((rel, Input(e.path, doc_id_of(rel))))
+                found.append((rel, Input(e.path, doc_id_of(rel), follow=False)))
     found.sort(key=lambda x: x[0])
     return [item for _, item in found]
 
@@ -126,7 +129,7 @@ def _symlink_input(path: str, rel: str, real_root: str, follow: bool) -> Input |
         return Input(path, doc_id_of(rel),
                      f"symlink leaves the input folder: {rel} -> {target} "
                      f"(not followed; see --follow-symlinks)")
-    return Input(target, doc_id_of(rel))
+    return Input(target, doc_id_of(rel), follow=False)
 
 
 def list_fs(fs, root: str) -> list[Input]:
@@ -251,7 +254,13 @@ def process_input(item: Input, rules: RuleSet, tokenizer=None,
     """One listed input: its error row if it was refused at listing, else :func:`process_file`."""
     if item.refused:
         return error_result(item.doc_id, item.refused)
+    if read is read_file and not item.follow:
+        read = _read_as_listed
     return process_file(item.path, item.doc_id, rules, tokenizer, max_bytes, read)
+
+
+def _read_as_listed(path, max_bytes: int) -> bytes:
+    return read_file(path, max_bytes, follow=False)
 
 
 # --- the summary -------------------------------------------------------------------------------

@@ -141,6 +141,8 @@ def commit(out_dir: str | Path, gen: str | Path, entries: list[str], stale: list
     other engine's layout) and every other run's folder removed. Must hold the OutputLock."""
     out, gen = Path(out_dir), Path(gen)
     token = f"{os.getpid()}.{uuid.uuid4().hex[:8]}"
+    _step("sync")
+    _sync(gen)                  # the run's files are on disk before anything points at them
     _step("swap")
     _link(out, CURRENT, gen.name, token)
     for name in entries:
@@ -151,6 +153,23 @@ def commit(out_dir: str | Path, gen: str | Path, entries: list[str], stale: list
         _remove(out / name)
     _step("cleanup")
     cleanup(out, keep=gen.name)
+
+
+def _sync(folder: Path) -> None:
+    """fsync every file below ``folder`` and the folders themselves, so that after a crash the
+    committed link never points at tables the kernel had not written yet."""
+    for root, _dirs, files in os.walk(folder):
+        for name in [*files, "."]:
+            try:
+                fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            except OSError:
+                pass                    # a filesystem without fsync (some object mounts)
+            finally:
+                os.close(fd)
 
 
 def _link(out: Path, name: str, target: str, token: str) -> None:

@@ -107,7 +107,7 @@ def too_large(what: str, max_bytes: int) -> LoadError:
     return LoadError(f"too large: {what} > limit {max_bytes} (see --max-bytes)")
 
 
-def read_file(path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def read_file(path, max_bytes: int = DEFAULT_MAX_BYTES, follow: bool = True) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` bytes, or LoadError saying why not.
 
     One open (non-blocking, so a FIFO cannot hang the run), an fstat of the open descriptor
@@ -115,9 +115,11 @@ def read_file(path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     that stop at ``max_bytes + 1`` bytes whatever the size said: a file that grows after the
     check is cut there and refused as too large, never read without end. A normal file costs
     what ``Path.read_bytes`` costs: open, fstat, one read of its size (+1), one empty read.
+    ``follow=False`` refuses a path that is a symlink now (a batch checked its links when it
+    listed the folder: a file swapped for a link since then is not followed out of it).
     """
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, _OPEN_FLAGS if follow else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         try:
             mode = os.stat(path).st_mode
