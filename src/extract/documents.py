@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import regex
 from pydantic import Field
 
 from .dates import find_published
+from .headline import total_marks_pattern
 from .normalize import NormText, normalize
 from .orgs import OrgRules, find_organisation, mentions
 from .when import part_of
@@ -67,6 +69,7 @@ class DocumentRules:
     config: DocumentsFile
     total_words: tuple[str, ...] = ()
     year_offset: tuple[tuple[str, int], ...] = ()   # report_year rule id -> YearRule.offset
+    total_marks: re.Pattern | None = None           # headline.total_marks_pattern(total_words)
 
 
 def load(directory: Path) -> DocumentRules:
@@ -88,7 +91,8 @@ def load(directory: Path) -> DocumentRules:
                          tuple(titles[t] for t in FURNITURE), titles[SITE_SUFFIX],
                          words[LAST_YEAR].longest_first(), data,
                          words[TOTAL].longest_first(),
-                         tuple((r.id, r.offset) for r in data.report_year if r.offset))
+                         tuple((r.id, r.offset) for r in data.report_year if r.offset),
+                         total_marks_pattern(words[TOTAL].words))
 
 
 @dataclass(frozen=True)

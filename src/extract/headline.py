@@ -16,6 +16,8 @@ would prefer a cumulative or a different count that happens to be bigger.
 
 from __future__ import annotations
 
+import re
+
 import regex
 from typing import NamedTuple, Sequence
 
@@ -47,13 +49,22 @@ def key_of(metric: str | None, label: str | None, unit: str | None,
     return f"{lab} [{standard.get(u, (u, 1.0))[0]}]"
 
 
+def total_marks_pattern(words: Sequence[str]) -> re.Pattern | None:
+    """Where a total word begins, as an empty match whose group 1 is the shortest total word
+    there (the one that ends first): what :class:`TotalMarks` searches. None without words."""
+    if not words:
+        return None
+    ordered = sorted(set(words), key=lambda w: (len(w), w))
+    return re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))")
+
+
 class TotalMarks:
     """Whether the sentence before a figure holds a total word (共破获, 累计): for each sentence,
     where its first total word ends, found once (a look at the whole sentence before every
-    figure would be quadratic in a long sentence)."""
+    figure would be quadratic in a long sentence). ``pattern``: :func:`total_marks_pattern`."""
 
-    def __init__(self, clean: str, words: Sequence[str]):
-        self.clean, self.words = clean, tuple(words)
+    def __init__(self, clean: str, pattern: re.Pattern | None):
+        self.clean, self.pattern = clean, pattern
         self._first_end: dict[int, int] = {}
 
     def before(self, s_lo: int, s_hi: int, start: int) -> bool:
@@ -61,9 +72,20 @@ class TotalMarks:
         up to the figure at ``start``)."""
         end = self._first_end.get(s_lo)
         if end is None:
-            ends = [i + len(w) for w in self.words if (i := self.clean.find(w, s_lo, s_hi)) >= 0]
-            end = self._first_end[s_lo] = min(ends, default=s_hi + 1)
+            end = self._first_end[s_lo] = self._first_end_in(s_lo, s_hi)
         return end <= start
+
+    def _first_end_in(self, s_lo: int, s_hi: int) -> int:
+        """The least end of a total word wholly in [s_lo, s_hi), else s_hi + 1. A word starting
+        at or after the best end found so far cannot end before it, so the search stops there."""
+        best = s_hi + 1
+        if self.pattern is None:
+            return best
+        search, pos = self.pattern.search, s_lo
+        while (m := search(self.clean, pos, s_hi)) is not None and m.start() < best:
+            best = min(best, m.end(1))
+            pos = m.start() + 1
+        return best
 
 
 def eligible(period: int | None, period_part: str | None, scope: str, change: str | None,

@@ -175,21 +175,27 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
     """Every organisation mention in ``text``, left to right, none inside another."""
     cfg = rules.config
     gz, out, last_end = rules.gazetteer, [], 0
+    national, by_head, seat_words = rules.national, gz.by_head, cfg.seat_words
     for m in rules.heads.finditer(text):
-        if m.start() < last_end:
+        h_start, h_end = m.span()
+        if h_start < last_end:
             continue
         word = m.group()
-        if word in rules.national:
-            name, kind = rules.national[word]
-            out.append(Mention(m.start(), m.end(), word, kind, (), None, m.start(), national=name))
-            last_end = m.end()
+        if word in national:
+            name, kind = national[word]
+            out.append(Mention(h_start, h_end, word, kind, (), None, h_start, national=name))
+            last_end = h_end
             continue
-        if any(len(f) > len(word) and text.startswith(f, m.start())
-               for f in gz.by_head.get(text[m.start():m.start() + 2], ())):
+        longer = by_head.get(text[h_start:h_start + 2])
+        if longer and any(len(f) > len(word) and text.startswith(f, h_start) for f in longer):
             continue        # the 公安 of 公安县 is a place name
         kind = rules.head_type[word]
-        seat = next((w for w in cfg.seat_words if text.endswith(w, 0, m.start())), "")
-        pos = m.start() - len(seat)
+        seat = ""
+        for w in seat_words:
+            if text.endswith(w, 0, h_start):
+                seat = w
+                break
+        pos = h_start - len(seat)
         places: list[str] = []
         form = gz.ending_at(text, pos, last_end)
         while form and len(places) < 3:
@@ -207,14 +213,14 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
                 run -= 1
             if not places and pos - run < 2:
                 continue
-            start, unit = (pos, text[pos:m.end()]) if places else (run, text[run:m.end()])
+            start, unit = (pos, text[pos:h_end]) if places else (run, text[run:h_end])
         elif not places:
             if word in rules.needs_place or pos <= last_end or text[pos - 1] not in cfg.level_chars:
                 continue
             # a place the gazetteer does not know is left out rather than guessed at: the
             # characters before 市 may be a name or the end of the previous sentence
             level, start = text[pos - 1], pos - 1
-        end, unit_place = m.end(), None
+        end, unit_place = h_end, None
         tail = rules.units.get(kind)
         t = tail.match(text, end) if tail and word not in rules.stations else None
         if t:
@@ -222,7 +228,7 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
             stem = t.group("stem")
             if gz.ending_at(stem, len(stem), words=True) == stem:
                 unit_place = stem
-        out.append(Mention(start, end, text[start:end], kind, tuple(places), level, m.start(),
+        out.append(Mention(start, end, text[start:end], kind, tuple(places), level, h_start,
                            unit, unit_place))
         last_end = end
     return out
@@ -241,6 +247,9 @@ class _Context:
         self.tail = max(len(clean) - self.cfg.context_chars, body[-1].end if body else 0)
         self._names: dict[str, bool] = {}
         self._spots: dict[int, list[tuple[int, tuple[str, ...]]]] = {}
+        self._title: list[tuple[int, tuple[str, ...]]] | None = None
+        # (level, at) -> what _from_context found: every later 市公安局 asks the same
+        self.placed: dict[tuple[str, int], str | None] = {}
 
     def names(self, code: str) -> bool:
         """Whether the article (title or text) writes one of the division's names."""
@@ -255,7 +264,9 @@ class _Context:
         if at in self._spots:
             return self._spots[at]
         forms, cfg = self.gz.forms, self.cfg
-        out = [(-1, forms[f]) for _, _, f in self.gz.scan(self.title)]
+        if self._title is None:
+            self._title = [(-1, forms[f]) for _, _, f in self.gz.scan(self.title)]
+        out = self._title
         found: dict[int, tuple[str, ...]] = {}
         for lo, hi in ((0, min(cfg.context_chars, at)), (max(0, at - cfg.near_chars), at),
                        (self.tail, len(self.clean))):
@@ -285,6 +296,8 @@ def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | 
     bare 市公安局's city: the title, the dateline (本报讯, 新华社厦门电) before the mention, the
     last characters (the site, 来源：厦门日报), or just before the mention. A place named after
     the mention (市公安局民警远赴昆明市) is where the bureau went, not where it is."""
+    if (level, at) in ctx.placed:
+        return ctx.placed[level, at]
     cfg, gz = rules.config, rules.gazetteer
     scores: Counter = Counter()
     for pos, cands in ctx.spots(at):
@@ -292,9 +305,10 @@ def _from_context(level: str, at: int, ctx: _Context, rules: OrgRules) -> str | 
         if len(fit) == 1:
             scores[fit[0]] += cfg.title_bonus if pos < 0 else 1
     ranked = sorted(((n, c) for c, n in scores.items()), reverse=True)
-    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
-        return None
-    return ranked[0][1]
+    found = None if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]) \
+        else ranked[0][1]
+    ctx.placed[level, at] = found
+    return found
 
 
 @dataclass(frozen=True)

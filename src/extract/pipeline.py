@@ -129,7 +129,7 @@ def extract_document(text: str, doc_id: str, rules: RuleSet, tokenizer=None, *,
     attributed = attribute(norm, sents, quantities, found_dates, doc_facts.report_year,
                            rules.metrics, rules.quantity.change_before,
                            as_tagger(tokenizer, rules), report_part)
-    totals = TotalMarks(clean, rules.documents.total_words)
+    totals = TotalMarks(clean, rules.documents.total_marks)
     headline = choose([
         # only a row that can stand for the report period needs its key and its sentence looked at
         Row(key_of(a.metric, a.label, q.unit, rules.quantity.standard), a.period,
