@@ -257,8 +257,10 @@ BROKEN = [
                  ["metrics.toml", "Gangs Busted"], id="metrics-bad-id"),
     pytest.param("tradsimp.tsv", lambda t: t + "億\t亿亿\n", ["tradsimp.tsv", "line"],
                  id="tradsimp-bad-line"),
-    pytest.param("changes.toml", lambda t: t.replace('increase = ["上升",', 'increase = ["", "上升",', 1),
-                 ["changes.toml", "increase"], id="changes-empty-verb"),
+    pytest.param("changes.toml", lambda t: t.replace('words = ["上升",', 'words = ["", "上升",', 1),
+                 ["changes.toml", "change.increase", "words"], id="changes-empty-verb"),
+    pytest.param("changes.toml", lambda t: t.replace('id = "change.between"', 'id = "change.inbetween"', 1),
+                 ["changes.toml", "change.between"], id="changes-missing-list"),
     pytest.param("traps.toml", _set('id = "trap.url"', "needs", '["http", "www."]'),
                  ["traps.toml", "trap.url", "needs", "police110@example.com"],
                  id="traps-needs-misses-an-example"),
@@ -430,7 +432,7 @@ def _schema_fields():
     from extract import date_rules, documents, lexicon, metric_rules, quantity_rules, traps
 
     models = [quantity_rules.QuantityFile, quantity_rules.UnitsFile, quantity_rules.ChangesFile,
-              quantity_rules.UnitRule, quantity_rules.HedgeLists, quantity_rules.Direction,
+              quantity_rules.UnitRule, quantity_rules.HedgeLists,
               traps.TrapsFile, traps.TrapRule, traps.RegionRule, date_rules.DatesFile,
               date_rules.DateRuleSpec, date_rules.HolidaySpec, metric_rules.MetricsFile,
               metric_rules.LabelRules, metric_rules.MetricRule, documents.DocumentsFile,

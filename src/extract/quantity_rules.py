@@ -65,18 +65,14 @@ class UnitsFile(Strict):
     unit: list[UnitRule]
 
 
-class Direction(Strict):
-    increase: list[Word] = []
-    decrease: list[Word] = []
-
-
 class ChangesFile(Strict):
-    basis: list[Word]
     basis_patterns: list[str] = []
-    between: list[Word] = []
-    increase: list[Word]
-    decrease: list[Word]
-    basis_only: Direction = Direction()
+    words: list[WordList]
+
+
+# The word lists of changes.toml the change pattern is built from, by id.
+CHANGE_WORDS = ("change.basis", "change.between", "change.increase", "change.decrease",
+                "change.basis_only_increase", "change.basis_only_decrease")
 
 
 @dataclass(frozen=True)
@@ -205,21 +201,28 @@ def _quantity_pattern(frag: dict[str, str], units: dict[str, UnitRule], pre: dic
 
 
 def _change_pattern(ch: ChangesFile, inner_hedges: dict[str, str],
-                    where: str) -> tuple[regex.Pattern, dict[str, str]]:
-    """A pattern matched against the text just before a quantity, anchored at its end."""
-    words = {w: "increase" for w in ch.increase} | {w: "decrease" for w in ch.decrease}
-    basis_only = {w: "increase" for w in ch.basis_only.increase}
-    basis_only |= {w: "decrease" for w in ch.basis_only.decrease}
-    between = alternation(ch.between) or "(?!)"
+                    where: str) -> tuple[regex.Pattern, dict[str, str], tuple[str, ...]]:
+    """A pattern matched against the text just before a quantity, anchored at its end; the
+    direction of each verb; the basis words."""
+    lists = {w.id: w.words for w in ch.words}
+    missing = sorted(set(CHANGE_WORDS) - lists.keys())
+    if missing:
+        raise RuleError(f"{where}: the change pattern needs the word lists {', '.join(missing)}")
+    words = ({w: "increase" for w in lists["change.increase"]}
+             | {w: "decrease" for w in lists["change.decrease"]})
+    basis_only = ({w: "increase" for w in lists["change.basis_only_increase"]}
+                  | {w: "decrease" for w in lists["change.basis_only_decrease"]})
+    between = alternation(lists["change.between"]) or "(?!)"
     hedges = alternation(inner_hedges)
-    basis = "|".join([alternation(ch.basis)] + [f"(?:{p})" for p in ch.basis_patterns])
+    basis = "|".join([alternation(lists["change.basis"])]
+                     + [f"(?:{p})" for p in ch.basis_patterns])
     pat = (
         rf"(?:(?P<basis>{basis})\s*(?:{between})?\s*"
         rf"(?P<verb>{alternation(list(words) + list(basis_only))})"
         rf"|(?P<verb2>{alternation(words)}))"
         rf"\s*(?:{between})?\s*(?:{hedges})?\s*$"
     )
-    return compile_pattern(pat, where), words | basis_only
+    return compile_pattern(pat, where), words | basis_only, tuple(lists["change.basis"])
 
 
 def _needed(entries: list, ids: tuple[str, ...], what: str, path: Path) -> None:
@@ -235,6 +238,7 @@ def load(directory: Path) -> QuantityRules:
     ufile: UnitsFile = load_file(UnitsFile, upath)
     cfile: ChangesFile = load_file(ChangesFile, cpath)
     check_unique([r.id for r in (*qfile.rule, *qfile.filter, *qfile.words)], qpath)
+    check_unique([w.id for w in cfile.words], cpath)
     _needed(qfile.rule, _NEEDED_RULES, "rules", qpath)
     _needed(qfile.filter, _NEEDED_FILTERS, "filters", qpath)
     _needed(qfile.words, (LIST_JOINER_ID, SCALE_COUNT_NOT_BEFORE_ID), "word lists", qpath)
@@ -254,7 +258,7 @@ def load(directory: Path) -> QuantityRules:
     pre = _hedge_map(qfile.hedges.get("prefix", HedgeLists()))
     inner = _hedge_map(qfile.hedges.get("inner", HedgeLists()))
     post = _hedge_map(qfile.hedges.get("suffix", HedgeLists()))
-    change_before, change_words = _change_pattern(cfile, inner, str(cpath))
+    change_before, change_words, change_basis = _change_pattern(cfile, inner, str(cpath))
     joiner = next(w for w in qfile.words if w.id == LIST_JOINER_ID)
     return QuantityRules(
         path=qpath,
@@ -265,7 +269,7 @@ def load(directory: Path) -> QuantityRules:
         hedge_inner=inner,
         hedge_suffix=post,
         currency=dict(qfile.currency),
-        change_basis=tuple(cfile.basis),
+        change_basis=change_basis,
         change_before=change_before,
         change_words=change_words,
         change_chars=frozenset("".join(change_words)),
@@ -275,5 +279,5 @@ def load(directory: Path) -> QuantityRules:
                                     if w.id == SCALE_COUNT_NOT_BEFORE_ID).longest_first(),
         rules={r.id: r for r in qfile.rule},
         filters={r.id: r for r in qfile.filter},
-        words=tuple(qfile.words),
+        words=(*qfile.words, *cfile.words),
     )
