@@ -78,7 +78,7 @@ def test_short_forms(form, name):
 
 
 def test_everyday_words_are_not_places():
-    for word in RULES.config.gazetteer.not_places:
+    for word in RULES.spec.not_places:
         assert word not in GZ.context
     assert GZ.ending_at("平安", 2) is None and GZ.ending_at("公安", 2) is None
     assert GZ.ending_at("南山", 2, words=True) == "南山"

@@ -323,7 +323,7 @@ def _word_examples():
     """(rule id, example) of every word list and label rule in every rule file."""
     out = []
     for wl in (*RULES.quantity.words, *RULES.metrics.words.values(), *RULES.dates.words,
-               *RULES.documents.config.words):
+               *RULES.documents.config.words, *RULES.orgs.config.words):
         out += [(wl.id, ex) for ex in wl.examples]
     out += [(r.id, ex) for r in RULES.metrics.label_rules.values() for ex in r.examples]
     return out
@@ -356,7 +356,7 @@ def test_word_list_example_gives_its_row(rule_id, example):
 def test_word_list_examples_use_their_words():
     """An example shows a word list at work: its text holds one of the words."""
     lists = (*RULES.quantity.words, *RULES.metrics.words.values(), *RULES.dates.words,
-             *RULES.documents.config.words)
+             *RULES.documents.config.words, *RULES.orgs.config.words)
     for wl in lists:
         for ex in wl.examples:
             assert any(w in ex.text for w in wl.words), (wl.id, ex.text)
@@ -464,7 +464,8 @@ def test_every_word_list_and_label_rule_is_named_in_the_code():
     src = "\n".join(p.read_text(encoding="utf-8")
                     for p in sorted(Path(extract.__file__).parent.glob("*.py")))
     ids = [wl.id for wl in (*RULES.quantity.words, *RULES.metrics.words.values(),
-                            *RULES.dates.words, *RULES.documents.config.words)]
+                            *RULES.dates.words, *RULES.documents.config.words,
+                            *RULES.orgs.config.words)]
     ids += list(RULES.metrics.label_rules) + list(RULES.quantity.rules) + list(RULES.quantity.filters)
     ids += [r.id for r in RULES.documents.config.title]
     assert not [i for i in ids if f'"{i}"' not in src]

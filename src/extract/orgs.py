@@ -22,16 +22,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .rules import RuleError, Strict, check_unique, load_file
+from .rules import RuleError, Strict, WordList, check_unique, load_file
 from .gazetteer import FormSpec, Gazetteer, GazetteerError, build, read_divisions, stem_of
 
 
 class GazetteerRules(Strict):
     file: str = "divisions.tsv"
-    suffixes: list[str]
     short_suffix: dict[str, str] = {}
-    ethnic: list[str] = []
-    not_places: list[str] = []
 
 
 class AliasRule(Strict):
@@ -71,12 +68,19 @@ class OrgsFile(Strict):
     level_chars: str = Field(min_length=1)
     # characters that never stand in a unit's name after the head (市公安局 | 局长 ...)
     unit_stop_chars: str = ""
-    # words between a place and its organisation that belong to neither (台中市政府警察局)
-    seat_words: list[str] = []
     gazetteer: GazetteerRules
     alias: list[AliasRule] = []
     type: list[TypeRule]
     national: list[NationalRule] = []
+    words: list[WordList] = []
+
+
+# The word lists of orgs.toml the code reads, by id.
+PLACE_SUFFIXES = "org.place_suffixes"   # 锡林郭勒盟 -> 锡林郭勒: the stem of a division's name
+ETHNIC_NAMES = "org.ethnic_names"       # 黔东南苗族侗族自治州 -> 黔东南州
+NOT_PLACES = "org.not_places"           # 平安, 和平: stems that are everyday words
+SEAT_WORDS = "org.seat_words"           # 台中市政府警察局
+_WORD_LISTS = (PLACE_SUFFIXES, ETHNIC_NAMES, NOT_PLACES, SEAT_WORDS)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +96,7 @@ class OrgRules:
     units: dict[str, re.Pattern]         # type id -> a unit written after the head
     stop: frozenset[str]
     spec: FormSpec
+    seat_words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,14 @@ def load(directory: Path) -> OrgRules:
         if names.get(a.adcode) != a.name:
             raise RuleError(f"{path}: alias {a.alias!r}: {a.adcode} is "
                             f"{names.get(a.adcode, 'not in the table')!r}, not {a.name!r}")
-    spec = FormSpec(tuple(g.suffixes), dict(g.short_suffix),
-                    tuple(sorted(g.ethnic, key=len, reverse=True)), frozenset(g.not_places))
+    lists = {w.id: w.words for w in data.words}
+    check_unique([w.id for w in data.words], path, "word list ids")
+    missing = sorted(set(_WORD_LISTS) - lists.keys())
+    if missing:
+        raise RuleError(f"{path}: the organisation finder needs the word lists {', '.join(missing)}")
+    spec = FormSpec(tuple(lists[PLACE_SUFFIXES]), dict(g.short_suffix),
+                    tuple(sorted(lists[ETHNIC_NAMES], key=len, reverse=True)),
+                    frozenset(lists[NOT_PLACES]))
     gz = build(divisions, spec, [(a.alias, a.adcode) for a in data.alias])
 
     head_type: dict[str, str] = {}
@@ -150,7 +161,8 @@ def load(directory: Path) -> OrgRules:
                     frozenset(w for t in data.type for w in t.needs_place),
                     frozenset(w for t in data.type for w in t.unit_heads),
                     frozenset(w for t in data.type for w in t.stations), national,
-                    re.compile("|".join(map(re.escape, words))), units, stop, spec)
+                    re.compile("|".join(map(re.escape, words))), units, stop, spec,
+                    tuple(lists[SEAT_WORDS]))
 
 
 @dataclass(frozen=True)
@@ -175,7 +187,7 @@ def mentions(text: str, rules: OrgRules) -> list[Mention]:
     """Every organisation mention in ``text``, left to right, none inside another."""
     cfg = rules.config
     gz, out, last_end = rules.gazetteer, [], 0
-    national, by_head, seat_words = rules.national, gz.by_head, cfg.seat_words
+    national, by_head, seat_words = rules.national, gz.by_head, rules.seat_words
     for m in rules.heads.finditer(text):
         h_start, h_end = m.span()
         if h_start < last_end:
