@@ -22,6 +22,7 @@ links through ``.current`` that never change, for tools that read the files dire
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -29,6 +30,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterator
 
 LOCK = ".extract.lock"
 CURRENT = ".current"
@@ -116,6 +118,24 @@ def _holder(fd: int) -> str:
     except OSError:
         text = ""
     return text or "pid unknown: it has only just started"
+
+
+@contextlib.contextmanager
+def new_run(out_dir: str | Path, run_id: str, check: Callable[[], None]) -> Iterator[Path]:
+    """What both engines do around a run: hold the OutputLock, ``check`` the folder now that no
+    other run can change it, tidy what an interrupted run left, and give the hidden folder this
+    run writes into. The caller commits it (:func:`commit`); on any exception before that the
+    folder goes and the previous output stays."""
+    with OutputLock(out_dir, run_id):
+        check()
+        cleanup(out_dir)
+        gen = start(out_dir, run_id)
+        try:
+            yield gen
+        except BaseException:
+            if not is_committed(out_dir, gen):
+                discard(gen)
+            raise
 
 
 def start(out_dir: str | Path, run_id: str) -> Path:

@@ -229,18 +229,10 @@ def run_dask(in_dir: str | Path, out_dir: str | Path, *, rules=None,
         _cleanup(fs_out, out_root, written)
         summary.seconds = time.perf_counter() - t0
         return summary
-    with commit.OutputLock(out_root, run_id):
-        check_out_dir(out_root, force)
-        commit.cleanup(out_root)
-        gen = commit.start(out_root, run_id)
-        try:
-            _run_tasks(items, fs_in, fs_out, str(gen), meta, summary, shipped_dir, rules,
-                       max_bytes, partition_size, client, scheduler, n_workers, progress)
-            commit.commit(out_root, gen, list(TABLES), [f"{t}.parquet" for t in TABLES])
-        except BaseException:
-            if not commit.is_committed(out_root, gen):
-                commit.discard(gen)
-            raise
+    with commit.new_run(out_root, run_id, lambda: check_out_dir(out_root, force)) as gen:
+        _run_tasks(items, fs_in, fs_out, str(gen), meta, summary, shipped_dir, rules,
+                   max_bytes, partition_size, client, scheduler, n_workers, progress)
+        commit.commit(out_root, gen, list(TABLES), [f"{t}.parquet" for t in TABLES])
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -101,10 +101,7 @@ def run_local(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None 
     t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     run_id = commit.new_run_id()
-    with commit.OutputLock(out_dir, run_id):
-        check_out_dir(out_dir, force)          # as it is now that no other run can change it
-        commit.cleanup(out_dir)
-        gen = commit.start(out_dir, run_id)
+    with commit.new_run(out_dir, run_id, lambda: check_out_dir(out_dir, force)) as gen:
         meta = metadata(rules.fingerprint, {"input": str(in_dir.resolve()), "run_id": run_id})
         summary = RunSummary(out_dir=out_dir)
         writers: dict[str, TableWriter] = {}
@@ -120,13 +117,12 @@ def run_local(in_dir: str | Path, out_dir: str | Path, *, rules: RuleSet | None 
                 w.close()
             commit.commit(out_dir, gen, [f"{t}.parquet" for t in TABLES], list(TABLES))
         except BaseException:
-            if not commit.is_committed(out_dir, gen):   # the previous output stays
+            if not commit.is_committed(out_dir, gen):   # new_run discards the folder
                 for w in writers.values():
                     try:
                         w.abort()
                     except Exception:  # noqa: BLE001 - already closed; the folder goes anyway
                         pass
-                commit.discard(gen)
             raise
     summary.seconds = time.perf_counter() - t0
     return summary
