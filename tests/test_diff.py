@@ -17,7 +17,8 @@ import extract
 from extract.cli import main
 from extract.compare import diff_runs, headlines, year_over_year
 from extract.tables import SCHEMAS, _to_pandas, to_arrow
-from extract.view import _width, format_diff, format_run_diff
+from extract.reading import width as _width
+from extract.view import format_diff, format_run_diff
 
 ANSI = re.compile(r"\033\[[0-9;]*m")
 

@@ -17,9 +17,9 @@ would prefer a cumulative or a different count that happens to be bigger.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple, Sequence
 
 import regex
-from typing import NamedTuple, Sequence
 
 # what a label key ignores: spacing and punctuation (layout differs between articles)
 LABEL_NOISE = regex.compile(r"[\s\u3000、，,。．.；;：:·\-—_（）()“”\"'‘’《》]")

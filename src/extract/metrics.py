@@ -176,7 +176,6 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
     out: list[Quantity] = []
     dropped: list[Dropped] = []
     joiner = rules.list_joiner.match
-    standard = rules.standard          # unit -> (the unit it compares in, factor)
     gi = rules.scan.core.groupindex
     wanted = (gi["unit"], gi["pct"], gi["sep"])               # by number: faster than by name
     for m, start, pre, cur in quantity_matches(clean, rules):
@@ -213,8 +212,7 @@ def find_quantities(clean: str, rules: QuantityRules, blocked: SpanIndex,
         else:
             unit, kind = None, "count"                          # 1200万游客
         value = raw_value * factor
-        std = standard.get(unit)
-        std_value, std_unit = (value * std[1], std[0]) if std else (value, unit)
+        std_value, std_unit = rules.std(unit, value)
         ch = _change(clean, start, rules)
         change, basis = ch.direction, ch.basis
         joined = None

@@ -55,7 +55,7 @@ def width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
-def _take(s: str, columns: int, from_end: bool) -> tuple[str, bool]:
+def take(s: str, columns: int, from_end: bool = False) -> tuple[str, bool]:
     """At most ``columns`` display columns of ``s`` (its end with ``from_end``); cut or not."""
     out, used = [], 0
     for ch in (reversed(s) if from_end else s):
@@ -75,8 +75,8 @@ def centred(view: ReadingView, start: int, end: int, columns: int,
     line = view.text.replace("\n", " ")
     middle = mark[0] + line[s:e] + mark[1]
     side = max(4, (columns - width(middle)) // 2 - 1)
-    left, cut_left = _take(line[max(0, s - side):s], side, from_end=True)
-    right, cut_right = _take(line[e:e + side], side, from_end=False)
+    left, cut_left = take(line[max(0, s - side):s], side, from_end=True)
+    right, cut_right = take(line[e:e + side], side, from_end=False)
     cut_left = cut_left or s - len(left) > 0
     cut_right = cut_right or e + len(right) < len(line)
     return ("…" if cut_left else "") + left + middle + right + ("…" if cut_right else "")

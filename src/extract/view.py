@@ -10,7 +10,7 @@ import html
 from types import SimpleNamespace
 
 from .reading import (HEDGE_WORDS, centred, fact_details, headline_word, qualified,
-                      reading_view, shown, width)
+                      reading_view, shown, take, width)
 
 _KIND_COLOURS = {
     "count": "#cfe8ff", "money": "#d4f7d4", "percent": "#ffe7b8", "percent_point": "#ffd9a8",
@@ -22,11 +22,10 @@ KIND_MEANINGS = {
     "percent_point": "percentage points", "weight": "weight (克, 公斤…)",
     "duration": "duration", "other": "other (倍…)", "date": "date",
 }
-_width = width
 
 
 def _pad(s: str, w: int) -> str:
-    return s + " " * max(0, w - _width(s))
+    return s + " " * max(0, w - width(s))
 
 
 def _one_line(s: str) -> str:
@@ -217,27 +216,21 @@ _ARROWS = {"up": "↑", "down": "↓", "same": "=", "not comparable": "≠", "ad
            "removed": "-", "changed": "~"}
 
 
-def _clip(s: str, width: int) -> str:
+def _clip(s: str, columns: int) -> str:
     """Cut a string to a display width (CJK characters count two), marking the cut."""
-    if _width(s) <= width:
+    if width(s) <= columns:
         return s
-    out, w = [], 0
-    for ch in s:
-        w += _width(ch)
-        if w > width - 1:
-            break
-        out.append(ch)
-    return "".join(out) + "…"
+    return take(s, columns - 1)[0] + "…"
 
 
 def text_table(headers: list[str], rows: list[list[str]], align: str,
                styles: list[str | None] | None = None) -> list[str]:
     """Lines of a plain-text table: ``align`` has one 'l' or 'r' per column; widths count CJK
     characters as two; ``styles`` (ANSI codes per row) are applied after padding."""
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        parts = [(" " * (w - _width(c)) + c) if a == "r" else _pad(c, w)
+        parts = [(" " * (w - width(c)) + c) if a == "r" else _pad(c, w)
                  for c, w, a in zip(cells, widths, align)]
         return "  ".join(parts).rstrip()
 
